@@ -1,0 +1,16 @@
+export * from "./dtype.js";
+export * from "./errors.js";
+export * from "./evaluate.js";
+export * from "./graph.js";
+export * from "./graph-builder.js";
+export type { Operand, ParamOptions, InitOption } from "./graph-builder-base.js";
+export * from "./init.js";
+export * from "./op-attrs.js";
+export * from "./op-def.js";
+export * from "./op-samples.js";
+export * from "./random.js";
+export * from "./registry.js";
+export * from "./shape.js";
+export * from "./source-location.js";
+export * from "./value.js";
+export * from "./verify.js";

@@ -1,0 +1,71 @@
+import type { DType } from "./dtype.js";
+import type { ErrorCode } from "./errors.js";
+import type { GraphBuilder } from "./graph-builder.js";
+import type { Shape, TensorType } from "./shape.js";
+import type { Value } from "./value.js";
+import type { OpAttrMap, OpName } from "./op-attrs.js";
+
+/** What a shape, dtype or attribute rule can see and how it reports a failure. */
+export interface RuleContext {
+  /** The op being checked. */
+  readonly op: string;
+  /** The operands' types, in order. */
+  readonly inputs: readonly TensorType[];
+  /** Throws an NncError naming the op, its operands and the user's source line. */
+  fail(code: ErrorCode, message: string): never;
+}
+
+/** A value in the reference evaluator: float64 data in row-major order, whatever the dtype. */
+export interface RefTensor {
+  readonly shape: Shape;
+  readonly data: Float64Array;
+}
+
+/** Broad op families: backends, fusion and the summary use them. */
+export type OpCategory =
+  | "elementwise"
+  | "reduction"
+  | "layout"
+  | "linalg"
+  | "conv"
+  | "pool"
+  | "nn"
+  | "loss";
+
+/**
+ * Everything nnc knows about one op, declared in one record (STYLE.md "One op, one record").
+ * `A` is the op's canonical attribute type from {@link OpAttrMap}.
+ */
+export interface OpDef<A> {
+  /** The op's snake_case name. */
+  readonly name: string;
+  /** One sentence for docs and `--help`. */
+  readonly doc: string;
+  readonly category: OpCategory;
+  /** `primitive` ops are kernels backends implement; `composite` ops carry a decomposition. */
+  readonly kind: "primitive" | "composite";
+  /** Operand roles in order (`["lhs", "rhs"]`), used in error messages. */
+  readonly operands: readonly string[];
+  /** How many trailing operands may be left out (e.g. dense's bias). Default 0. */
+  readonly optionalOperands?: number;
+  /** When true the op takes one or more operands of the last role (concat). */
+  readonly variadic?: boolean;
+  /** Checks canonical attributes (as stored in JSON) and returns them normalised. */
+  validateAttrs(raw: Readonly<Record<string, unknown>>, ctx: RuleContext): A;
+  /** The output shape, or `ctx.fail(...)` for operands the op does not accept. */
+  inferShape(inputs: readonly TensorType[], attrs: A, ctx: RuleContext): Shape;
+  /** The output dtype, or `ctx.fail(...)`. */
+  inferDtype(inputs: readonly TensorType[], attrs: A, ctx: RuleContext): DType;
+  /** Float64 reference semantics: the oracle every backend is tested against. */
+  evaluate(inputs: readonly RefTensor[], attrs: A): RefTensor;
+  /** For composites: the same computation in primitives, built with `g`. */
+  decompose?(g: GraphBuilder, inputs: readonly Value[], attrs: A): Value;
+}
+
+/** Declares an op; a typed identity that keeps the record's attribute type. */
+export function defineOp<A>(def: OpDef<A>): OpDef<A> {
+  return def;
+}
+
+/** The records of a family of ops, typed so each carries its own attribute type. */
+export type OpFamily<K extends OpName> = { readonly [P in K]: OpDef<OpAttrMap[P]> };

@@ -1,0 +1,2 @@
+// Placeholder until the family lands.
+export const elementwiseOps = {} as never;

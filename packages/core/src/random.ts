@@ -1,0 +1,69 @@
+/** A seeded pseudo-random source. Same seed, same sequence, on every platform. */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform in [low, high). */
+  uniform(low: number, high: number): number;
+  /** Standard normal (Box–Muller). */
+  normal(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+}
+
+/**
+ * Creates a seeded generator (sfc32 seeded through splitmix32), deterministic across platforms
+ * so initialisers and tests reproduce exactly.
+ */
+export function createRng(seed: number): Rng {
+  let state = seed >>> 0;
+  const splitmix = (): number => {
+    state = (state + 0x9e3779b9) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  let a = splitmix();
+  let b = splitmix();
+  let c = splitmix();
+  let d = splitmix();
+  const next = (): number => {
+    const t = (((a + b) >>> 0) + d) >>> 0;
+    d = (d + 1) >>> 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) >>> 0;
+    c = ((c << 21) | (c >>> 11)) >>> 0;
+    c = (c + t) >>> 0;
+    return t / 4294967296;
+  };
+  for (let i = 0; i < 12; i++) next();
+  let spare: number | undefined;
+  return {
+    next,
+    uniform: (low, high) => low + (high - low) * next(),
+    int: (n) => Math.floor(next() * n),
+    normal: () => {
+      if (spare !== undefined) {
+        const s = spare;
+        spare = undefined;
+        return s;
+      }
+      // Box–Muller; 1 - next() keeps the log argument in (0, 1].
+      const u = 1 - next();
+      const v = next();
+      const r = Math.sqrt(-2 * Math.log(u));
+      spare = r * Math.sin(2 * Math.PI * v);
+      return r * Math.cos(2 * Math.PI * v);
+    },
+  };
+}
+
+/** A stable 32-bit hash of a string (FNV-1a), used to derive default seeds from names. */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
