@@ -38,7 +38,7 @@ export function evaluate(graph: Graph, feeds: Feeds = {}): Record<string, Refere
 export function evaluateAll(graph: Graph, feeds: Feeds = {}): Evaluation {
   checkFeedNames(graph, feeds);
   const values: RefTensor[] = [];
-  for (const node of graph.nodes) values.push(evaluateNode(node, values, feeds));
+  for (const node of graph.nodes) values.push(evaluateNode(graph, node, values, feeds));
   const outputs: Record<string, ReferenceArray> = {};
   for (const output of graph.outputs) {
     outputs[output.name] = toReferenceArray(values[output.node]!.data, graph.node(output.node).type.dtype);
@@ -59,7 +59,7 @@ export function initialParams(graph: Graph): Record<string, Float64Array> {
   return params;
 }
 
-function evaluateNode(node: Node, values: readonly RefTensor[], feeds: Feeds): RefTensor {
+function evaluateNode(graph: Graph, node: Node, values: readonly RefTensor[], feeds: Feeds): RefTensor {
   const shape = node.type.shape;
   switch (node.op) {
     case "input": {
@@ -85,6 +85,7 @@ function evaluateNode(node: Node, values: readonly RefTensor[], feeds: Feeds): R
       const result = def.evaluate(
         node.inputs.map((i) => values[i]!),
         node.attrs,
+        node.inputs.map((i) => graph.node(i).type),
       );
       // The reference kernels derive their output shape themselves: a disagreement with the
       // shape rule is a bug in the op record, caught here rather than as silent garbage.

@@ -14,3 +14,8 @@ export * from "./shape.js";
 export * from "./source-location.js";
 export * from "./value.js";
 export * from "./verify.js";
+export * from "./layers.js";
+export * from "./print-graph.js";
+export * from "./serialize.js";
+export * from "./summarize.js";
+export type { PaddingOption, Spatial } from "./conv-options.js";

@@ -56,8 +56,11 @@ export interface OpDef<A> {
   inferShape(inputs: readonly TensorType[], attrs: A, ctx: RuleContext): Shape;
   /** The output dtype, or `ctx.fail(...)`. */
   inferDtype(inputs: readonly TensorType[], attrs: A, ctx: RuleContext): DType;
-  /** Float64 reference semantics: the oracle every backend is tested against. */
-  evaluate(inputs: readonly RefTensor[], attrs: A): RefTensor;
+  /**
+   * Float64 reference semantics: the oracle every backend is tested against. `types` are the
+   * operands' static types, since data alone cannot tell int32 from float32 (7 / 2 is 3 or 3.5).
+   */
+  evaluate(inputs: readonly RefTensor[], attrs: A, types: readonly TensorType[]): RefTensor;
   /** For composites: the same computation in primitives, built with `g`. */
   decompose?(g: GraphBuilder, inputs: readonly Value[], attrs: A): Value;
 }
