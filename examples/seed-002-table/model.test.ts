@@ -10,7 +10,7 @@ describe("SEEDS.md S4: shapes, parameter counts, receptive fields", () => {
       ["pool1", "max_pool2d", [1, 5, 10, 10], 0],
       ["conv2", "conv2d", [1, 5, 8, 8], 230],
       ["pool2", "max_pool2d", [1, 5, 4, 4], 0],
-      ["fc", "matmul", [1, 5], 405],
+      ["fc", "dense", [1, 5], 405],
     ]);
     expect(trainableParams).toBe(85 + 230 + 405);
   });
@@ -41,6 +41,16 @@ describe("SEEDS.md S4: shapes, parameter counts, receptive fields", () => {
   });
 
   it("prints the table", () => {
-    expect(formatSummary(summarize(buildSeed002Network()))).toMatchInlineSnapshot();
+    expect(formatSummary(summarize(buildSeed002Network()))).toMatchInlineSnapshot(`
+      "layer  op          output (H×W×C)  params  receptive field
+      -----  ----------  --------------  ------  ---------------
+      conv1  conv2d      31×31×5             85  4×4
+      pool1  max_pool2d  10×10×5              0  8×8
+      conv2  conv2d      8×8×5              230  20×20
+      pool2  max_pool2d  4×4×5                0  26×26
+      fc     dense       5                  405  62×62
+
+      total params: 720 (trainable 720, non-trainable 0)"
+    `);
   });
 });

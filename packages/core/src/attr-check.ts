@@ -8,7 +8,10 @@ import type { RuleContext } from "./op-def.js";
 type Raw = Readonly<Record<string, unknown>>;
 
 function show(value: unknown): string {
-  return value === undefined ? "nothing" : JSON.stringify(value) ?? String(value);
+  if (value === undefined) return "nothing";
+  // JSON.stringify turns Infinity and NaN into "null", which would misreport the value.
+  if (typeof value === "number") return String(value);
+  return JSON.stringify(value) ?? String(value);
 }
 
 /** Fails on attributes the op does not know (a typo should never be silently ignored). */
@@ -98,7 +101,10 @@ export function attrEnum<T extends string>(
 export function attrDType(raw: Raw, key: string, ctx: RuleContext): DType {
   const value = raw[key];
   if (!isDType(value)) {
-    ctx.fail("NNC1002", `attribute "${key}" must be "float32", "int32" or "bool", got ${show(value)}`);
+    ctx.fail(
+      "NNC1002",
+      `attribute "${key}" must be "float32", "int32" or "bool", got ${show(value)}`,
+    );
   }
   return value;
 }

@@ -34,18 +34,37 @@ export function resolvePadding(
   windowHW: Pair,
   strides: Pair,
 ): Padding2d {
-  if (padding === undefined || padding === "valid") return [[0, 0], [0, 0]];
-  if (typeof padding === "number") return [[padding, padding], [padding, padding]];
+  if (padding === undefined || padding === "valid")
+    return [
+      [0, 0],
+      [0, 0],
+    ];
+  if (typeof padding === "number")
+    return [
+      [padding, padding],
+      [padding, padding],
+    ];
   if (padding === "same") {
-    if (inputShape.length !== 4) return [[0, 0], [0, 0]];
+    if (inputShape.length !== 4)
+      return [
+        [0, 0],
+        [0, 0],
+      ];
     return [
       samePadding(inputShape[2]!, windowHW[0], strides[0]),
       samePadding(inputShape[3]!, windowHW[1], strides[1]),
     ];
   }
-  if (Array.isArray(padding) && padding.length === 2 && padding.every((p) => typeof p === "number")) {
+  if (
+    Array.isArray(padding) &&
+    padding.length === 2 &&
+    padding.every((p) => typeof p === "number")
+  ) {
     const [h, w] = padding as readonly [number, number];
-    return [[h, h], [w, w]];
+    return [
+      [h, h],
+      [w, w],
+    ];
   }
   return padding as unknown as Padding2d;
 }

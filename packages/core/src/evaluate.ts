@@ -1,7 +1,7 @@
 import type { DType } from "./dtype.js";
 import { NncError } from "./errors.js";
 import type { Graph, Node } from "./graph.js";
-import { initialize, type InitSpec } from "./init.js";
+import { type InitSpec, initialize } from "./init.js";
 import type { RefTensor } from "./op-def.js";
 import { opDef } from "./registry.js";
 import { formatShape, shapesEqual, sizeOf } from "./shape.js";
@@ -41,11 +41,17 @@ export function evaluateAll(graph: Graph, feeds: Feeds = {}): Evaluation {
   for (const node of graph.nodes) values.push(evaluateNode(graph, node, values, feeds));
   const outputs: Record<string, ReferenceArray> = {};
   for (const output of graph.outputs) {
-    outputs[output.name] = toReferenceArray(values[output.node]!.data, graph.node(output.node).type.dtype);
+    outputs[output.name] = toReferenceArray(
+      values[output.node]!.data,
+      graph.node(output.node).type.dtype,
+    );
   }
   const updates: Record<string, ReferenceArray> = {};
   for (const update of graph.updates) {
-    updates[update.param] = toReferenceArray(values[update.node]!.data, graph.node(update.node).type.dtype);
+    updates[update.param] = toReferenceArray(
+      values[update.node]!.data,
+      graph.node(update.node).type.dtype,
+    );
   }
   return { outputs, updates, values };
 }
@@ -59,15 +65,24 @@ export function initialParams(graph: Graph): Record<string, Float64Array> {
   return params;
 }
 
-function evaluateNode(graph: Graph, node: Node, values: readonly RefTensor[], feeds: Feeds): RefTensor {
+function evaluateNode(
+  graph: Graph,
+  node: Node,
+  values: readonly RefTensor[],
+  feeds: Feeds,
+): RefTensor {
   const shape = node.type.shape;
   switch (node.op) {
     case "input": {
       const fed = feeds[node.name];
       if (!fed) {
-        throw new NncError("NNC4001", `input "${node.name}" (${formatShape(shape)}) was not given`, {
-          node: node.name,
-        });
+        throw new NncError(
+          "NNC4001",
+          `input "${node.name}" (${formatShape(shape)}) was not given`,
+          {
+            node: node.name,
+          },
+        );
       }
       return { shape, data: readFeed(node, fed) };
     }
@@ -119,7 +134,10 @@ function checkFeedNames(graph: Graph, feeds: Feeds): void {
     const node = graph.findNode(name);
     if (!node || (node.op !== "input" && node.op !== "param")) {
       const known = graph.inputs.map((n) => JSON.stringify(n.name)).join(", ");
-      throw new NncError("NNC4003", `"${name}" is neither an input nor a parameter of graph "${graph.name}" (inputs: ${known || "none"})`);
+      throw new NncError(
+        "NNC4003",
+        `"${name}" is neither an input nor a parameter of graph "${graph.name}" (inputs: ${known || "none"})`,
+      );
     }
   }
 }

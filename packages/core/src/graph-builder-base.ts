@@ -9,8 +9,8 @@ import { hashString } from "./random.js";
 import { OPS } from "./registry.js";
 import { makeRuleContext, operandRole } from "./rule-context.js";
 import { isValidShape, type Shape, sizeOf, type TensorType } from "./shape.js";
-import { validateInitSpec } from "./source-ops.js";
 import { captureSourceLocation, type SourceLocation } from "./source-location.js";
+import { validateInitSpec } from "./source-ops.js";
 import { Value } from "./value.js";
 import { verify } from "./verify.js";
 
@@ -47,7 +47,13 @@ export interface ParamOptions {
 
 // Names may hold any printable text (they are escaped wherever they are emitted) but no control
 // characters, which would corrupt printed graphs and reports.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+function hasControlChars(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
 
 /**
  * The graph-building machinery under {@link GraphBuilder}: sources (inputs, parameters,
@@ -113,8 +119,18 @@ export class GraphBuilderBase {
         { op: "constant", location: loc },
       );
     }
-    const value = dtype === "float32" ? data : data.map((v) => (dtype === "bool" ? (v ? 1 : 0) : Math.trunc(v)));
-    return this.#push("constant", [], { value }, { dtype, shape: [...resolvedShape] }, this.#deriveName("constant"), loc);
+    const value =
+      dtype === "float32"
+        ? data
+        : data.map((v) => (dtype === "bool" ? (v ? 1 : 0) : Math.trunc(v)));
+    return this.#push(
+      "constant",
+      [],
+      { value },
+      { dtype, shape: [...resolvedShape] },
+      this.#deriveName("constant"),
+      loc,
+    );
   }
 
   /** Marks `value` as a named graph output. */
@@ -195,7 +211,14 @@ export class GraphBuilderBase {
     const canonical = def.validateAttrs(attrs as Record<string, unknown>, ctx);
     const shape = def.inferShape(ctx.inputs, canonical, ctx);
     const dtype = def.inferDtype(ctx.inputs, canonical, ctx);
-    return this.#push(op, values.map((v) => v.id), canonical as Record<string, unknown>, { dtype, shape }, nodeName, loc);
+    return this.#push(
+      op,
+      values.map((v) => v.id),
+      canonical as Record<string, unknown>,
+      { dtype, shape },
+      nodeName,
+      loc,
+    );
   }
 
   /** Finishes the graph; it is verified before it is returned. */
@@ -261,16 +284,28 @@ export class GraphBuilderBase {
     return operands.map((o) => {
       if (typeof o === "number") {
         if (literalDtype === "int32" && !Number.isInteger(o)) {
-          throw new NncError("NNC2002", `literal ${o} is not an integer but the operands are int32`, {
-            op,
-            ...(loc && { location: loc }),
-          });
+          throw new NncError(
+            "NNC2002",
+            `literal ${o} is not an integer but the operands are int32`,
+            {
+              op,
+              ...(loc && { location: loc }),
+            },
+          );
         }
         const id = this.#nodes.length;
         const name = this.#deriveName("constant");
         this.#names.add(name);
         const type = { dtype: literalDtype, shape: [] };
-        this.#nodes.push({ id, op: "constant", inputs: [], attrs: { value: [o] }, type, name, ...(loc && { loc }) });
+        this.#nodes.push({
+          id,
+          op: "constant",
+          inputs: [],
+          attrs: { value: [o] },
+          type,
+          name,
+          ...(loc && { loc }),
+        });
         return new Value(id, type, this);
       }
       this.#own(o, op, loc);
@@ -289,14 +324,18 @@ export function checkArity(
   const min = def.operands.length - (def.optionalOperands ?? 0);
   if (count < min || count > max) {
     const expected =
-      min === max ? `${min}` : max === Number.POSITIVE_INFINITY ? `at least ${min}` : `${min} to ${max}`;
+      min === max
+        ? `${min}`
+        : max === Number.POSITIVE_INFINITY
+          ? `at least ${min}`
+          : `${min} to ${max}`;
     const roles = def.operands.map((_, i) => operandRole(def.operands, i)).join(", ");
     fail("NNC1003", `takes ${expected} operands (${roles}), got ${count}`);
   }
 }
 
 function checkName(name: string, what: string, loc: SourceLocation | undefined): void {
-  if (typeof name !== "string" || name.length === 0 || CONTROL_CHARS.test(name)) {
+  if (typeof name !== "string" || name.length === 0 || hasControlChars(name)) {
     throw new NncError(
       "NNC1007",
       `${what} name must be a non-empty string without control characters, got ${JSON.stringify(name)}`,
@@ -305,11 +344,20 @@ function checkName(name: string, what: string, loc: SourceLocation | undefined):
   }
 }
 
-function checkType(name: string, shape: Shape, dtype: DType, loc: SourceLocation | undefined): void {
+function checkType(
+  name: string,
+  shape: Shape,
+  dtype: DType,
+  loc: SourceLocation | undefined,
+): void {
   if (!isValidShape(shape)) {
-    throw new NncError("NNC2008", `"${name}": shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`, {
-      ...(loc && { location: loc }),
-    });
+    throw new NncError(
+      "NNC2008",
+      `"${name}": shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`,
+      {
+        ...(loc && { location: loc }),
+      },
+    );
   }
   if (!isDType(dtype)) {
     throw new NncError("NNC2002", `"${name}": unknown dtype ${JSON.stringify(dtype)}`, {

@@ -1,9 +1,17 @@
-import { dilatedWindow, type PaddingOption, resolvePadding, type Spatial, toPair } from "./conv-options.js";
+import {
+  dilatedWindow,
+  type PaddingOption,
+  resolvePadding,
+  type Spatial,
+  toPair,
+} from "./conv-options.js";
 import type { DType } from "./dtype.js";
+import { NncError } from "./errors.js";
 import { GraphBuilderBase, type Operand } from "./graph-builder-base.js";
 import { Layers } from "./layers.js";
 import type { Pair } from "./op-attrs.js";
-import type { Shape } from "./shape.js";
+import { type Shape, tryNormalizeAxis } from "./shape.js";
+import { captureSourceLocation } from "./source-location.js";
 import type { Value } from "./value.js";
 
 /** Options of reductions. */
@@ -260,7 +268,12 @@ export class GraphBuilder extends GraphBuilderBase {
    * Strided slice, NumPy style: per leading axis a start (inclusive), end (exclusive) and step
    * ≥ 1; negative indices count from the end; missing entries take the whole axis.
    */
-  slice(x: Value, start: readonly number[], end?: readonly number[], step?: readonly number[]): Value {
+  slice(
+    x: Value,
+    start: readonly number[],
+    end?: readonly number[],
+    step?: readonly number[],
+  ): Value {
     return this.apply("slice", [x], {
       start: x.shape.map((_, i) => start[i] ?? 0),
       end: x.shape.map((d, i) => end?.[i] ?? d),
@@ -281,13 +294,8 @@ export class GraphBuilder extends GraphBuilderBase {
    * is a `slice` node, so its transpose is a `pad` and concat's transpose is a split.
    */
   split(x: Value, sections: number | readonly number[], axis = 0): Value[] {
-    const rank = x.rank;
-    const a = axis < 0 ? axis + rank : axis;
-    const extent = x.shape[a];
-    const sizes =
-      typeof sections === "number"
-        ? new Array<number>(Math.max(sections, 0)).fill(extent !== undefined ? extent / sections : 0)
-        : [...sections];
+    const sizes = this.#splitSizes(x, sections, axis);
+    const a = axis < 0 ? axis + x.rank : axis;
     let offset = 0;
     return sizes.map((size) => {
       const start = x.shape.map((_, i) => (i === a ? offset : 0));
@@ -296,6 +304,38 @@ export class GraphBuilder extends GraphBuilderBase {
       return this.apply("slice", [x], { start, end, step: x.shape.map(() => 1) }, "split");
     });
   }
+  #splitSizes(x: Value, sections: number | readonly number[], axis: number): number[] {
+    const fail = (message: string): never => {
+      const location = captureSourceLocation();
+      throw new NncError("NNC1002", message, { op: "split", ...(location && { location }) });
+    };
+    const a = tryNormalizeAxis(axis, x.rank);
+    if (a === undefined) {
+      throw new NncError("NNC2004", `axis ${axis} is out of range for rank ${x.rank}`, {
+        op: "split",
+      });
+    }
+    const extent = x.shape[a]!;
+    if (typeof sections === "number") {
+      if (!Number.isSafeInteger(sections) || sections < 1)
+        fail(`sections must be a positive integer, got ${sections}`);
+      if (extent % sections !== 0) {
+        fail(
+          `axis ${a} of extent ${extent} does not split into ${sections} equal sections; give sizes instead`,
+        );
+      }
+      return new Array<number>(sections).fill(extent / sections);
+    }
+    const sizes = [...sections];
+    if (sizes.length === 0 || !sizes.every((s) => Number.isSafeInteger(s) && s >= 0)) {
+      fail(`sizes must be non-negative integers, got [${sizes.join(", ")}]`);
+    }
+    const total = sizes.reduce((sum, s) => sum + s, 0);
+    if (total !== extent)
+      fail(`sizes [${sizes.join(", ")}] add up to ${total}, but axis ${a} has extent ${extent}`);
+    return sizes;
+  }
+
   /** Collapses axes before `axis` into one and axes from `axis` on into another (default 1). */
   flatten(x: Value, axis = 1): Value {
     return this.apply("flatten", [x], { axis });
@@ -343,8 +383,18 @@ export class GraphBuilder extends GraphBuilderBase {
     const strides = toPair(options.stride, 1);
     const dilations = toPair(options.dilation, 1);
     const kernel: Pair = [w.shape[2] ?? 1, w.shape[3] ?? 1];
-    const padding = resolvePadding(options.padding, x.shape, dilatedWindow(kernel, dilations), strides);
-    return this.apply("conv2d", [x, w], { strides, padding, dilations, groups: options.groups ?? 1 });
+    const padding = resolvePadding(
+      options.padding,
+      x.shape,
+      dilatedWindow(kernel, dilations),
+      strides,
+    );
+    return this.apply("conv2d", [x, w], {
+      strides,
+      padding,
+      dilations,
+      groups: options.groups ?? 1,
+    });
   }
   /**
    * The transpose of conv2d (a "deconvolution"): NCHW input, IOHW kernel `[C_in, C_out/groups,
@@ -437,7 +487,8 @@ function reduceAttrs(
   axes: number | readonly number[] | undefined,
   options: ReduceOptions,
 ): { axes: number[]; keepDims: boolean } {
-  const list = axes === undefined ? x.shape.map((_, i) => i) : typeof axes === "number" ? [axes] : [...axes];
+  const list =
+    axes === undefined ? x.shape.map((_, i) => i) : typeof axes === "number" ? [axes] : [...axes];
   return { axes: list, keepDims: options.keepDims ?? false };
 }
 

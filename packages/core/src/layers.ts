@@ -1,7 +1,7 @@
 import type { PaddingOption, Spatial } from "./conv-options.js";
+import { NncError } from "./errors.js";
 import type { GraphBuilder } from "./graph-builder.js";
 import type { InitOption } from "./graph-builder-base.js";
-import { NncError } from "./errors.js";
 import { captureSourceLocation } from "./source-location.js";
 import type { Value } from "./value.js";
 
@@ -88,10 +88,11 @@ export class Layers {
       const flat = x.rank > 2 ? this.#g.flatten(x, 1) : x;
       const inFeatures = flat.shape[flat.rank - 1] ?? 1;
       const w = this.#g.param(`${name}.weight`, [inFeatures, units], weightOptions(options));
-      let y = this.#g.matmul(flat, w);
-      if (options.bias ?? true) {
-        y = this.#g.add(y, this.#g.param(`${name}.bias`, [units], { init: options.biasInit ?? "zeros" }));
-      }
+      const b =
+        (options.bias ?? true)
+          ? this.#g.param(`${name}.bias`, [units], { init: options.biasInit ?? "zeros" })
+          : undefined;
+      const y = this.#g.dense(flat, w, b);
       return this.#activate(y, options.activation);
     });
   }
@@ -100,7 +101,8 @@ export class Layers {
   conv2d(x: Value, options: Conv2dLayerOptions): Value {
     const name = this.#layerName(options.name, "conv2d");
     return this.#g.scope(name, () => {
-      const [kh, kw] = typeof options.kernel === "number" ? [options.kernel, options.kernel] : options.kernel;
+      const [kh, kw] =
+        typeof options.kernel === "number" ? [options.kernel, options.kernel] : options.kernel;
       const groups = options.groups ?? 1;
       const channels = x.shape[1] ?? 0;
       const w = this.#g.param(
@@ -115,7 +117,9 @@ export class Layers {
         groups,
       });
       if (options.bias ?? true) {
-        const b = this.#g.param(`${name}.bias`, [options.filters], { init: options.biasInit ?? "zeros" });
+        const b = this.#g.param(`${name}.bias`, [options.filters], {
+          init: options.biasInit ?? "zeros",
+        });
         y = this.#g.add(y, this.#g.reshape(b, [1, options.filters, 1, 1]));
       }
       return this.#activate(y, options.activation);
@@ -136,8 +140,14 @@ export class Layers {
       const epsilon = options.epsilon ?? 1e-5;
       const scale = g.param(`${name}.weight`, [channels], { init: "ones" });
       const offset = g.param(`${name}.bias`, [channels], { init: "zeros" });
-      const runningMean = g.param(`${name}.running_mean`, [channels], { init: "zeros", trainable: false });
-      const runningVar = g.param(`${name}.running_var`, [channels], { init: "ones", trainable: false });
+      const runningMean = g.param(`${name}.running_mean`, [channels], {
+        init: "zeros",
+        trainable: false,
+      });
+      const runningVar = g.param(`${name}.running_var`, [channels], {
+        init: "ones",
+        trainable: false,
+      });
       if (!options.training) {
         return g.batchNorm(x, scale, offset, { mean: runningMean, variance: runningVar, epsilon });
       }
@@ -149,7 +159,10 @@ export class Layers {
       const centered = g.sub(x, batchMean);
       // Running variance is unbiased (divides by n − 1), as in PyTorch.
       const unbiasedVar = g.div(g.sum(g.square(centered), axes), Math.max(count - 1, 1));
-      g.update(runningMean, g.add(g.mul(runningMean, 1 - momentum), g.mul(g.reshape(batchMean, [channels]), momentum)));
+      g.update(
+        runningMean,
+        g.add(g.mul(runningMean, 1 - momentum), g.mul(g.reshape(batchMean, [channels]), momentum)),
+      );
       g.update(runningVar, g.add(g.mul(runningVar, 1 - momentum), g.mul(unbiasedVar, momentum)));
       return y;
     });
@@ -176,12 +189,19 @@ export class Layers {
   /** Dropout when `training` (seeded), the identity otherwise. */
   dropout(
     x: Value,
-    options: LayerOptions & { readonly rate: number; readonly training: boolean; readonly seed?: number },
+    options: LayerOptions & {
+      readonly rate: number;
+      readonly training: boolean;
+      readonly seed?: number;
+    },
   ): Value {
     if (!options.training) return x;
     const name = this.#layerName(options.name, "dropout");
     return this.#g.scope(name, () =>
-      this.#g.dropout(x, { rate: options.rate, ...(options.seed !== undefined && { seed: options.seed }) }),
+      this.#g.dropout(x, {
+        rate: options.rate,
+        ...(options.seed !== undefined && { seed: options.seed }),
+      }),
     );
   }
 
@@ -221,7 +241,11 @@ export class Layers {
       case "softmax":
         return g.softmax(y, -1);
       default:
-        throw new NncError("NNC1002", `unknown activation ${JSON.stringify(activation)}`, locationDetail());
+        throw new NncError(
+          "NNC1002",
+          `unknown activation ${JSON.stringify(activation)}`,
+          locationDetail(),
+        );
     }
   }
 }

@@ -1,9 +1,9 @@
 import type { DType } from "./dtype.js";
 import type { ErrorCode } from "./errors.js";
 import type { GraphBuilder } from "./graph-builder.js";
+import type { OpAttrMap, OpName } from "./op-attrs.js";
 import type { Shape, TensorType } from "./shape.js";
 import type { Value } from "./value.js";
-import type { OpAttrMap, OpName } from "./op-attrs.js";
 
 /** What a shape, dtype or attribute rule can see and how it reports a failure. */
 export interface RuleContext {

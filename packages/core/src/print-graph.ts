@@ -27,8 +27,10 @@ export interface PrintOptions {
 export function printGraph(graph: Graph, options: PrintOptions = {}): string {
   const lines = [`graph ${JSON.stringify(graph.name)} {`];
   for (const node of graph.nodes) lines.push(`  ${printNode(node, options)}`);
-  for (const output of graph.outputs) lines.push(`  output ${JSON.stringify(output.name)} = %${output.node}`);
-  for (const update of graph.updates) lines.push(`  update ${JSON.stringify(update.param)} = %${update.node}`);
+  for (const output of graph.outputs)
+    lines.push(`  output ${JSON.stringify(output.name)} = %${output.node}`);
+  for (const update of graph.updates)
+    lines.push(`  update ${JSON.stringify(update.param)} = %${update.node}`);
   lines.push("}");
   return lines.join("\n");
 }
@@ -63,7 +65,9 @@ export function printNode(node: Node, options: PrintOptions = {}): string {
 }
 
 function nameComment(node: Node): string {
-  return node.name === node.op || node.name === "constant" ? "" : `  # ${JSON.stringify(node.name).slice(1, -1)}`;
+  return node.name === node.op || node.name === "constant"
+    ? ""
+    : `  # ${JSON.stringify(node.name).slice(1, -1)}`;
 }
 
 function printInit(init: InitSpec): string {
@@ -83,5 +87,11 @@ function printAttr(value: unknown): string {
 }
 
 function printNumber(value: number): string {
-  return Number.isNaN(value) ? "nan" : value === Infinity ? "inf" : value === -Infinity ? "-inf" : String(value);
+  return Number.isNaN(value)
+    ? "nan"
+    : value === Infinity
+      ? "inf"
+      : value === -Infinity
+        ? "-inf"
+        : String(value);
 }

@@ -67,3 +67,25 @@ export function hashString(text: string): number {
   }
   return h >>> 0;
 }
+
+/**
+ * Random data for a value of `size` elements: floats uniform in [low, high), int32 integers in
+ * [low, high), bool 0/1. Used by the generic op suites and backend conformance tests.
+ */
+export function randomData(
+  dtype: "float32" | "int32" | "bool",
+  size: number,
+  rng: Rng,
+  range: readonly [number, number] = [-2, 2],
+): Float64Array {
+  const out = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    out[i] =
+      dtype === "bool"
+        ? rng.int(2)
+        : dtype === "int32"
+          ? range[0] + rng.int(range[1] - range[0])
+          : rng.uniform(range[0], range[1]);
+  }
+  return out;
+}

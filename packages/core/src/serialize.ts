@@ -62,12 +62,22 @@ export function graphToJson(graph: Graph): GraphJson {
 
 /** The graph as JSON text (non-finite numbers survive the round trip). */
 export function serializeGraph(graph: Graph, indent?: number): string {
-  return JSON.stringify(
-    graphToJson(graph),
-    (_key, value) =>
-      typeof value === "number" && !Number.isFinite(value) ? { [NON_FINITE_KEY]: String(value) } : value,
-    indent,
-  );
+  return JSON.stringify(graphToJson(graph), encodeNonFinite, indent);
+}
+
+function encodeNonFinite(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isFinite(value)
+    ? { [NON_FINITE_KEY]: String(value) }
+    : value;
+}
+
+function decodeNonFinite(_key: string, value: unknown): unknown {
+  return value &&
+    typeof value === "object" &&
+    Object.keys(value).length === 1 &&
+    NON_FINITE_KEY in value
+    ? Number((value as Record<string, unknown>)[NON_FINITE_KEY])
+    : value;
 }
 
 /**
@@ -76,23 +86,21 @@ export function serializeGraph(graph: Graph, indent?: number): string {
  * same error its builder call would have given.
  */
 export function deserializeGraph(source: string | unknown): Graph {
-  let data: unknown = source;
-  if (typeof source === "string") {
-    try {
-      data = JSON.parse(source, (_key, value) =>
-        value && typeof value === "object" && Object.keys(value).length === 1 && NON_FINITE_KEY in value
-          ? Number(value[NON_FINITE_KEY])
-          : value,
-      );
-    } catch (error) {
-      malformed(`not valid JSON (${(error as Error).message})`);
-    }
+  let data: unknown;
+  try {
+    // Data objects go through the same text form, so encoded non-finite numbers are decoded
+    // and the result shares nothing with the caller's object.
+    const text = typeof source === "string" ? source : JSON.stringify(source, encodeNonFinite);
+    data = JSON.parse(text, decodeNonFinite);
+  } catch (error) {
+    malformed(`not valid JSON (${(error as Error).message})`);
   }
   if (!isRecord(data) || data.format !== GRAPH_FORMAT) {
     malformed(`not an nnc graph: the "format" field must be "${GRAPH_FORMAT}"`);
   }
   const version = data.version;
-  if (!Number.isInteger(version) || (version as number) < 1) malformed(`"version" must be a positive integer`);
+  if (!Number.isInteger(version) || (version as number) < 1)
+    malformed(`"version" must be a positive integer`);
   if ((version as number) > GRAPH_FORMAT_VERSION) {
     throw new NncError(
       "NNC5002",
@@ -134,7 +142,12 @@ function readNode(raw: unknown, index: number): Node {
   const loc = raw.loc;
   if (
     loc !== undefined &&
-    !(isRecord(loc) && typeof loc.file === "string" && Number.isInteger(loc.line) && Number.isInteger(loc.column))
+    !(
+      isRecord(loc) &&
+      typeof loc.file === "string" &&
+      Number.isInteger(loc.line) &&
+      Number.isInteger(loc.column)
+    )
   ) {
     malformed(`${where}.loc must be {"file", "line", "column"}`);
   }

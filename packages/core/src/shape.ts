@@ -44,9 +44,7 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 
 /** True when `shape` is a list of non-negative safe integers. */
 export function isValidShape(shape: unknown): shape is Shape {
-  return (
-    Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)
-  );
+  return Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
 }
 
 /**

@@ -41,7 +41,8 @@ export function captureSourceLocation(): SourceLocation | undefined {
 }
 
 function relativeToCwd(file: string): string {
-  const cwd = typeof process !== "undefined" && typeof process.cwd === "function" ? process.cwd() : "";
+  const cwd =
+    typeof process !== "undefined" && typeof process.cwd === "function" ? process.cwd() : "";
   if (cwd && file.startsWith(`${cwd}/`)) return file.slice(cwd.length + 1);
   return file;
 }

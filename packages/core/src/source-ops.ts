@@ -61,14 +61,20 @@ export function validateInitSpec(raw: unknown, ctx: RuleContext): InitSpec {
     case "values": {
       checkKeys(spec, ["kind", "values"], ctx);
       const values = spec.values;
-      if (!Array.isArray(values) || !values.every((v) => typeof v === "number" && Number.isFinite(v))) {
+      if (
+        !Array.isArray(values) ||
+        !values.every((v) => typeof v === "number" && Number.isFinite(v))
+      ) {
         ctx.fail("NNC1008", `initialiser "values" needs a list of finite numbers`);
       }
       return { kind, values: [...(values as number[])] };
     }
     default:
       checkKeys(spec, ["kind", "seed"], ctx);
-      return { kind: kind as Exclude<InitSpec["kind"], "values">, seed: attrNumber(spec, "seed", ctx) } as InitSpec;
+      return {
+        kind: kind as Exclude<InitSpec["kind"], "values">,
+        seed: attrNumber(spec, "seed", ctx),
+      } as InitSpec;
   }
 }
 

@@ -71,7 +71,8 @@ export function summarize(graph: Graph): Summary {
       (m) => outputIds.has(m.id) || graph.consumers[m.id]!.some((c) => !ids.has(c)),
     );
     const output = exits[exits.length - 1] ?? members[members.length - 1]!;
-    const main = MAIN_OPS.map((op) => members.find((m) => m.op === op)).find(Boolean) ?? members[0]!;
+    const main =
+      MAIN_OPS.map((op) => members.find((m) => m.op === op)).find(Boolean) ?? members[0]!;
     let params = 0;
     for (const member of members) {
       for (const input of member.inputs) {
@@ -137,11 +138,14 @@ function receptiveFields(graph: Graph): (Field | undefined)[] {
           continue;
         }
         // Upsampling divides the jump; the kernel then spans (k − 1)·d output steps.
-        const jump: [number, number] = [first.jump[0] / attrs.strides[0], first.jump[1] / attrs.strides[1]];
+        const jump: [number, number] = [
+          first.jump[0] / attrs.strides[0],
+          first.jump[1] / attrs.strides[1],
+        ];
         fields.push({
           size: [
-            first.size[0] + Math.ceil(((w[2]! - 1) * attrs.dilations[0] * jump[0]) ),
-            first.size[1] + Math.ceil(((w[3]! - 1) * attrs.dilations[1] * jump[1]) ),
+            first.size[0] + Math.ceil((w[2]! - 1) * attrs.dilations[0] * jump[0]),
+            first.size[1] + Math.ceil((w[3]! - 1) * attrs.dilations[1] * jump[1]),
           ],
           jump,
         });
@@ -154,8 +158,14 @@ function receptiveFields(graph: Graph): (Field | undefined)[] {
           continue;
         }
         const merged: Field = {
-          size: [Math.max(...known.map((f) => f.size[0])), Math.max(...known.map((f) => f.size[1]))],
-          jump: [Math.max(...known.map((f) => f.jump[0])), Math.max(...known.map((f) => f.jump[1]))],
+          size: [
+            Math.max(...known.map((f) => f.size[0])),
+            Math.max(...known.map((f) => f.size[1])),
+          ],
+          jump: [
+            Math.max(...known.map((f) => f.jump[0])),
+            Math.max(...known.map((f) => f.jump[1])),
+          ],
         };
         // Leaving the NCHW layout (flatten, reshape): every output sees the whole spatial extent.
         const source = graph.node(node.inputs[inputs.indexOf(known[0])]!);
@@ -164,7 +174,10 @@ function receptiveFields(graph: Graph): (Field | undefined)[] {
         if (spatialIn && !spatialOut) {
           const [h, w] = [source.type.shape[2]!, source.type.shape[3]!];
           fields.push({
-            size: [merged.size[0] + (h - 1) * merged.jump[0], merged.size[1] + (w - 1) * merged.jump[1]],
+            size: [
+              merged.size[0] + (h - 1) * merged.jump[0],
+              merged.size[1] + (w - 1) * merged.jump[1],
+            ],
             jump: merged.jump,
           });
         } else {
@@ -176,7 +189,12 @@ function receptiveFields(graph: Graph): (Field | undefined)[] {
   return fields;
 }
 
-function grow(field: Field, kernel: readonly number[], dilations: readonly number[], strides: readonly number[]): Field {
+function grow(
+  field: Field,
+  kernel: readonly number[],
+  dilations: readonly number[],
+  strides: readonly number[],
+): Field {
   return {
     size: [
       field.size[0] + (kernel[0]! - 1) * dilations[0]! * field.jump[0],
@@ -206,7 +224,10 @@ export function formatSummary(summary: Summary): string {
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
   const numeric = [false, false, false, true, false];
   const line = (cells: string[]) =>
-    cells.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  ").trimEnd();
+    cells
+      .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join("  ")
+      .trimEnd();
   const total = summary.trainableParams + summary.nonTrainableParams;
   return [
     line(header),

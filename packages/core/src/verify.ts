@@ -1,7 +1,7 @@
 import { describeNode } from "./describe-node.js";
 import { NncError } from "./errors.js";
-import { checkArity } from "./graph-builder-base.js";
 import type { Graph, Node } from "./graph.js";
+import { checkArity } from "./graph-builder-base.js";
 import { isOpName, opDef } from "./registry.js";
 import { makeRuleContext } from "./rule-context.js";
 import { formatType, shapesEqual } from "./shape.js";
@@ -57,17 +57,26 @@ export function verify(graph: Graph): void {
   }
   const outputNames = new Set<string>();
   for (const output of graph.outputs) {
-    if (outputNames.has(output.name)) malformed(`output ${JSON.stringify(output.name)} appears twice`);
+    if (outputNames.has(output.name))
+      malformed(`output ${JSON.stringify(output.name)} appears twice`);
     outputNames.add(output.name);
-    if (!graph.nodes[output.node]) malformed(`output ${JSON.stringify(output.name)} points at missing node %${output.node}`);
+    if (!graph.nodes[output.node])
+      malformed(`output ${JSON.stringify(output.name)} points at missing node %${output.node}`);
   }
   for (const update of graph.updates) {
     const target = graph.findNode(update.param);
     const value = graph.nodes[update.node];
-    if (!target || target.op !== "param") malformed(`update targets ${JSON.stringify(update.param)}, which is not a parameter`);
-    if (!value) malformed(`update of ${JSON.stringify(update.param)} points at missing node %${update.node}`);
-    if (value.type.dtype !== target.type.dtype || !shapesEqual(value.type.shape, target.type.shape)) {
-      malformed(`update of ${JSON.stringify(update.param)} changes its type to ${formatType(value.type)}`);
+    if (target?.op !== "param")
+      malformed(`update targets ${JSON.stringify(update.param)}, which is not a parameter`);
+    if (!value)
+      malformed(`update of ${JSON.stringify(update.param)} points at missing node %${update.node}`);
+    if (
+      value.type.dtype !== target.type.dtype ||
+      !shapesEqual(value.type.shape, target.type.shape)
+    ) {
+      malformed(
+        `update of ${JSON.stringify(update.param)} changes its type to ${formatType(value.type)}`,
+      );
     }
   }
 }

@@ -1,2 +1,478 @@
-// Placeholder until the family lands.
-export const elementwiseOps = {} as never;
+import { attrDType, attrEnum, attrNumber, checkKeys, noAttrs } from "../attr-check.js";
+import type { DType } from "../dtype.js";
+import type { GraphBuilder } from "../graph-builder.js";
+import type { NoAttrs, OpAttrMap } from "../op-attrs.js";
+import {
+  defineOp,
+  type OpDef,
+  type OpFamily,
+  type RefTensor,
+  type RuleContext,
+} from "../op-def.js";
+import { formatShape, type Shape, type TensorType, tryBroadcastShapes } from "../shape.js";
+import type { Value } from "../value.js";
+import { mapBroadcast, mapUnary } from "./ref-util.js";
+
+// Elementwise ops: unary math and activations, binary arithmetic with NumPy broadcasting,
+// comparisons, select and cast. int32 arithmetic wraps around like two's-complement hardware
+// (and JavaScript's Int32Array), so every int32 value the reference produces is a valid int32.
+
+type UnaryOp =
+  | "neg"
+  | "abs"
+  | "sign"
+  | "exp"
+  | "log"
+  | "sqrt"
+  | "rsqrt"
+  | "square"
+  | "reciprocal"
+  | "sin"
+  | "erf"
+  | "cos"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "leaky_relu"
+  | "elu"
+  | "softplus"
+  | "swish"
+  | "gelu";
+type ArithmeticOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
+type ComparisonOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+
+/** The name of every elementwise op. */
+export type ElementwiseOp = UnaryOp | ArithmeticOp | ComparisonOp | "select" | "cast";
+
+// ---- numerics ---------------------------------------------------------------------------------
+
+// W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969),
+// as in Netlib's CALERF: erf on |x| ≤ 0.46875, erfc·e^{x²} on (0.46875, 4] and on (4, ∞). The
+// published 18-digit coefficients are written as the float64 values they round to.
+const ERF_A = [
+  3.1611237438705655, 113.86415415105016, 377.485237685302, 3209.3775891384694, 0.18577770618460315,
+];
+const ERF_B = [23.601290952344122, 244.02463793444417, 1282.6165260773723, 2844.236833439171];
+const ERFC_C = [
+  0.5641884969886701, 8.883149794388377, 66.11919063714163, 298.6351381974001, 881.952221241769,
+  1712.0476126340707, 2051.0783778260716, 1230.3393547979972, 2.1531153547440383e-8,
+];
+const ERFC_D = [
+  15.744926110709835, 117.6939508913125, 537.1811018620099, 1621.3895745666903, 3290.7992357334597,
+  4362.619090143247, 3439.3676741437216, 1230.3393548037495,
+];
+const ERFC_P = [
+  0.30532663496123236, 0.36034489994980445, 0.12578172611122926, 0.016083785148742275,
+  0.0006587491615298378, 0.016315387137302097,
+];
+const ERFC_Q = [
+  2.568520192289822, 1.8729528499234604, 0.5279051029514285, 0.06051834131244132,
+  0.0023352049762686918,
+];
+const ONE_OVER_SQRT_PI = 0.5641895835477563;
+// Beyond this erfc(x) underflows to 0 in float64.
+const ERFC_ZERO_BEYOND = 26.543;
+
+/** erf(x) for |x| ≤ 0.46875, where the series is well conditioned. */
+function erfSmall(x: number): number {
+  const z = x * x;
+  let num = ERF_A[4]! * z;
+  let den = z;
+  for (let i = 0; i < 3; i++) {
+    num = (num + ERF_A[i]!) * z;
+    den = (den + ERF_B[i]!) * z;
+  }
+  return (x * (num + ERF_A[3]!)) / (den + ERF_B[3]!);
+}
+
+/** erfc(y) for y > 0.46875. */
+function erfcLarge(y: number): number {
+  let ratio: number;
+  if (y <= 4) {
+    let num = ERFC_C[8]! * y;
+    let den = y;
+    for (let i = 0; i < 7; i++) {
+      num = (num + ERFC_C[i]!) * y;
+      den = (den + ERFC_D[i]!) * y;
+    }
+    ratio = (num + ERFC_C[7]!) / (den + ERFC_D[7]!);
+  } else {
+    if (y >= ERFC_ZERO_BEYOND) return 0;
+    const z = 1 / (y * y);
+    let num = ERFC_P[5]! * z;
+    let den = z;
+    for (let i = 0; i < 4; i++) {
+      num = (num + ERFC_P[i]!) * z;
+      den = (den + ERFC_Q[i]!) * z;
+    }
+    ratio = (ONE_OVER_SQRT_PI - (z * (num + ERFC_P[4]!)) / (den + ERFC_Q[4]!)) / y;
+  }
+  // e^{-y²} with y² split as r² + (y − r)(y + r), r = y rounded down to 1/16: r² is exact, so
+  // the rounding error of y² is not amplified by the exponential.
+  const r = Math.trunc(16 * y) / 16;
+  return Math.exp(-r * r - (y - r) * (y + r)) * ratio;
+}
+
+/** The error function, accurate to about one unit in the last place (Cody 1969). */
+export function erf(x: number): number {
+  if (Number.isNaN(x)) return x;
+  const y = Math.abs(x);
+  if (y <= 0.46875) return erfSmall(x);
+  const value = 1 - erfcLarge(y);
+  return x < 0 ? -value : value;
+}
+
+/** The complementary error function 1 − erf(x), without cancellation for large x (Cody 1969). */
+export function erfc(x: number): number {
+  if (Number.isNaN(x)) return x;
+  const y = Math.abs(x);
+  if (y <= 0.46875) return 1 - erfSmall(x);
+  const value = erfcLarge(y);
+  return x < 0 ? 2 - value : value;
+}
+
+/** The logistic function 1 / (1 + e⁻ˣ), without overflow for any x. */
+export function sigmoid(x: number): number {
+  // e^{-|x|} ≤ 1 never overflows; for x < 0 use σ(x) = eˣ / (1 + eˣ).
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_CUBIC = 0.044715;
+
+// 0.5·x·(1 + tanh(u)) = x·σ(2u): the sigmoid form does not cancel for very negative x.
+function geluTanh(x: number): number {
+  const u2 = x * (x * x * GELU_CUBIC + 1) * (2 * SQRT_2_OVER_PI);
+  return x * sigmoid(u2);
+}
+
+// 1 + erf(x/√2) = erfc(−x/√2): no cancellation for very negative x.
+function geluErf(x: number): number {
+  return 0.5 * x * erfc(-x / Math.SQRT2);
+}
+
+/** aᵇ for int32 a and b, wrapping like repeated int32 multiplication; equals trunc(aᵇ) in range. */
+function intPow(a: number, b: number): number {
+  if (b < 0) {
+    // trunc(aᵇ) is 0 unless |a| = 1; 0⁻ⁿ is a division by zero, which int32 division maps to 0.
+    if (a === 1) return 1;
+    if (a === -1) return b % 2 === 0 ? 1 : -1;
+    return 0;
+  }
+  let result = 1;
+  let base = a | 0;
+  for (let e = b; e > 0; e = Math.floor(e / 2)) {
+    if (e % 2 === 1) result = Math.imul(result, base);
+    base = Math.imul(base, base);
+  }
+  return result;
+}
+
+/** Converts a value to int32: truncation toward zero, saturating at the int32 range, NaN → 0. */
+function toInt32(v: number): number {
+  if (Number.isNaN(v)) return 0;
+  return Math.min(Math.max(Math.trunc(v), -2147483648), 2147483647);
+}
+
+// ---- shared rules -----------------------------------------------------------------------------
+
+/** The broadcast shape of every operand, or NNC2001 naming the first conflicting axis. */
+function broadcastOperands(inputs: readonly TensorType[], ctx: RuleContext): Shape {
+  const shapes = inputs.map((t) => t.shape);
+  const out = tryBroadcastShapes(...shapes);
+  if (out) return out;
+  const rank = Math.max(...shapes.map((s) => s.length));
+  let conflict = "";
+  for (let back = 1; back <= rank && !conflict; back++) {
+    const extents = shapes.map((s) => s[s.length - back]).filter((d) => d !== undefined && d !== 1);
+    const other = extents.find((d) => d !== extents[0]);
+    if (other !== undefined) conflict = `${extents[0]} vs ${other} at axis -${back}`;
+  }
+  const list = shapes.map(formatShape);
+  const named =
+    list.length === 2 ? list.join(" and ") : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`;
+  return ctx.fail("NNC2001", `shapes ${named} cannot be broadcast (${conflict})`);
+}
+
+/** The common dtype of the operands, or NNC2002 naming both and suggesting a cast. */
+function sameDtype(inputs: readonly TensorType[], ctx: RuleContext, roles = "operands"): DType {
+  const [first, ...rest] = inputs.map((t) => t.dtype);
+  const other = rest.find((d) => d !== first);
+  if (other !== undefined) {
+    ctx.fail(
+      "NNC2002",
+      `${roles} have different dtypes (${first} vs ${other}); cast one with g.cast(x, "${first}")`,
+    );
+  }
+  return first!;
+}
+
+function requireDtype(
+  dtype: DType,
+  accepted: readonly DType[],
+  ctx: RuleContext,
+  what: string,
+): void {
+  if (!accepted.includes(dtype)) {
+    const hint =
+      dtype === "bool" ? "; cast it first" : `; cast it with g.cast(x, "${accepted[0]}")`;
+    ctx.fail("NNC2002", `${what} must be ${accepted.join(" or ")}, got ${dtype}${hint}`);
+  }
+}
+
+// ---- unary ------------------------------------------------------------------------------------
+
+interface UnarySpec<A> {
+  readonly doc: string;
+  readonly validateAttrs?: (raw: Readonly<Record<string, unknown>>, ctx: RuleContext) => A;
+  /** The float semantics. */
+  readonly float: (x: number, attrs: A) => number;
+  /** The int32 semantics; ops without one accept float32 only (eˣ of an integer is no integer). */
+  readonly int?: (x: number) => number;
+  readonly decompose?: (g: GraphBuilder, x: Value, attrs: A) => Value;
+}
+
+function unary<A = NoAttrs>(name: UnaryOp, spec: UnarySpec<A>): OpDef<A> {
+  const accepted: readonly DType[] = spec.int ? ["float32", "int32"] : ["float32"];
+  const int = spec.int;
+  const decompose = spec.decompose;
+  return defineOp<A>({
+    name,
+    doc: spec.doc,
+    category: "elementwise",
+    kind: decompose ? "composite" : "primitive",
+    operands: ["x"],
+    validateAttrs: spec.validateAttrs ?? ((raw, ctx) => noAttrs(raw, ctx) as A),
+    inferShape: ([x]) => [...x!.shape],
+    inferDtype: ([x], _attrs, ctx) => {
+      requireDtype(x!.dtype, accepted, ctx, "operand");
+      return x!.dtype;
+    },
+    evaluate: ([x], attrs, [type]) =>
+      int && type!.dtype === "int32"
+        ? mapUnary(x!, int)
+        : mapUnary(x!, (v) => spec.float(v, attrs)),
+    ...(decompose && { decompose: (g, [x], attrs) => decompose(g, x!, attrs) }),
+  });
+}
+
+/** An activation slope or scale: any finite number. */
+function finiteAttr<K extends string>(key: K) {
+  return (
+    raw: Readonly<Record<string, unknown>>,
+    ctx: RuleContext,
+  ): { readonly [P in K]: number } => {
+    checkKeys(raw, [key], ctx);
+    return { [key]: attrNumber(raw, key, ctx) } as { readonly [P in K]: number };
+  };
+}
+
+// ---- binary -----------------------------------------------------------------------------------
+
+function arithmetic(
+  name: ArithmeticOp,
+  doc: string,
+  float: (a: number, b: number) => number,
+  int: (a: number, b: number) => number,
+): OpDef<NoAttrs> {
+  return defineOp<NoAttrs>({
+    name,
+    doc,
+    category: "elementwise",
+    kind: "primitive",
+    operands: ["a", "b"],
+    validateAttrs: noAttrs,
+    inferShape: (inputs, _attrs, ctx) => broadcastOperands(inputs, ctx),
+    inferDtype: (inputs, _attrs, ctx) => {
+      const dtype = sameDtype(inputs, ctx);
+      requireDtype(dtype, ["float32", "int32"], ctx, "operands");
+      return dtype;
+    },
+    evaluate: ([a, b], _attrs, [type]) => {
+      const shape = tryBroadcastShapes(a!.shape, b!.shape)!;
+      return mapBroadcast([a!, b!], shape, type!.dtype === "int32" ? int : float);
+    },
+  });
+}
+
+function comparison(
+  name: ComparisonOp,
+  doc: string,
+  test: (a: number, b: number) => boolean,
+): OpDef<NoAttrs> {
+  // Ordering false < true is a convention, not arithmetic: only equality is defined on bool.
+  const accepted: readonly DType[] =
+    name === "eq" || name === "ne" ? ["float32", "int32", "bool"] : ["float32", "int32"];
+  return defineOp<NoAttrs>({
+    name,
+    doc,
+    category: "elementwise",
+    kind: "primitive",
+    operands: ["a", "b"],
+    validateAttrs: noAttrs,
+    inferShape: (inputs, _attrs, ctx) => broadcastOperands(inputs, ctx),
+    inferDtype: (inputs, _attrs, ctx) => {
+      requireDtype(sameDtype(inputs, ctx), accepted, ctx, "operands");
+      return "bool";
+    },
+    evaluate: ([a, b]) => {
+      const shape = tryBroadcastShapes(a!.shape, b!.shape)!;
+      return mapBroadcast([a!, b!], shape, (x, y) => (test(x, y) ? 1 : 0));
+    },
+  });
+}
+
+// ---- the family -------------------------------------------------------------------------------
+
+/** Every elementwise op's record. */
+export const elementwiseOps: OpFamily<ElementwiseOp> = {
+  neg: unary("neg", { doc: "Negation −x.", float: (v) => -v, int: (v) => -v | 0 }),
+  abs: unary("abs", { doc: "Absolute value |x|.", float: Math.abs, int: (v) => Math.abs(v) | 0 }),
+  sign: unary("sign", {
+    doc: "Sign of x: −1, 0 or 1 (0 for ±0, NaN for NaN).",
+    // Math.sign(-0) is -0; sign(0) is 0 whichever zero it is.
+    float: (v) => (v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : v),
+    int: (v) => (v > 0 ? 1 : v < 0 ? -1 : 0),
+  }),
+  exp: unary("exp", { doc: "Exponential eˣ.", float: Math.exp }),
+  log: unary("log", { doc: "Natural logarithm (−∞ at 0, NaN below).", float: Math.log }),
+  sqrt: unary("sqrt", { doc: "Square root √x.", float: Math.sqrt }),
+  rsqrt: unary("rsqrt", { doc: "Reciprocal square root 1/√x.", float: (v) => 1 / Math.sqrt(v) }),
+  square: unary("square", {
+    doc: "Square x².",
+    float: (v) => v * v,
+    int: (v) => Math.imul(v, v),
+  }),
+  reciprocal: unary("reciprocal", { doc: "Reciprocal 1/x.", float: (v) => 1 / v }),
+  sin: unary("sin", { doc: "Sine (radians).", float: Math.sin }),
+  erf: unary("erf", { doc: "The error function erf(x).", float: erf }),
+  cos: unary("cos", { doc: "Cosine (radians).", float: Math.cos }),
+  tanh: unary("tanh", { doc: "Hyperbolic tangent.", float: Math.tanh }),
+  sigmoid: unary("sigmoid", { doc: "Logistic sigmoid 1 / (1 + e⁻ˣ).", float: sigmoid }),
+  relu: unary("relu", {
+    doc: "Rectified linear unit max(x, 0); 0 at exactly 0, NaN stays NaN.",
+    // Math.max(-0, 0) is +0 and NaN propagates.
+    float: (v) => Math.max(v, 0),
+    int: (v) => Math.max(v, 0),
+  }),
+  leaky_relu: unary<OpAttrMap["leaky_relu"]>("leaky_relu", {
+    doc: "Leaky ReLU: x for x > 0, αx otherwise.",
+    validateAttrs: finiteAttr("alpha"),
+    float: (v, { alpha }) => (v > 0 ? v : alpha * v),
+  }),
+  elu: unary<OpAttrMap["elu"]>("elu", {
+    doc: "Exponential linear unit: x for x > 0, α(eˣ − 1) otherwise.",
+    validateAttrs: finiteAttr("alpha"),
+    // expm1 keeps eˣ − 1 accurate for x near 0, where the two branches meet.
+    float: (v, { alpha }) => (v > 0 ? v : alpha * Math.expm1(v)),
+  }),
+  softplus: unary("softplus", {
+    doc: "Softplus log(1 + eˣ), computed stably.",
+    // log(1 + eˣ) = max(x, 0) + log1p(e^{-|x|}): never overflows, exact in both tails.
+    float: (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))),
+  }),
+  swish: unary<OpAttrMap["swish"]>("swish", {
+    doc: "Swish x·σ(βx) (SiLU for β = 1): x/2 as β → 0, ReLU as β → ∞.",
+    validateAttrs: finiteAttr("beta"),
+    float: (v, { beta }) => v * sigmoid(v * beta),
+    decompose: (g, x, { beta }) => g.mul(x, g.sigmoid(beta === 1 ? x : g.mul(x, beta))),
+  }),
+  gelu: unary<OpAttrMap["gelu"]>("gelu", {
+    doc: "GELU x·Φ(x), exact (erf) or with the tanh approximation.",
+    validateAttrs: (raw, ctx) => {
+      checkKeys(raw, ["approximate"], ctx);
+      return { approximate: attrEnum(raw, "approximate", ["none", "tanh"], ctx) };
+    },
+    float: (v, { approximate }) => (approximate === "tanh" ? geluTanh(v) : geluErf(v)),
+    decompose: (g, x, { approximate }) => {
+      if (approximate === "none") {
+        // 0.5·x·(1 + erf(x/√2))
+        return g.mul(g.mul(x, 0.5), g.add(g.erf(g.div(x, Math.SQRT2)), 1));
+      }
+      // x·σ(2u), u = √(2/π)(x + 0.044715x³), the same association as geluTanh.
+      const cubic = g.mul(x, g.add(g.mul(g.square(x), GELU_CUBIC), 1));
+      return g.mul(x, g.sigmoid(g.mul(cubic, 2 * SQRT_2_OVER_PI)));
+    },
+  }),
+
+  // add and sub of two int32 values are exact in float64, so `| 0` wraps them correctly;
+  // a product may not be (up to 2⁶²), hence Math.imul.
+  add: arithmetic(
+    "add",
+    "Sum a + b with broadcasting.",
+    (a, b) => a + b,
+    (a, b) => (a + b) | 0,
+  ),
+  sub: arithmetic(
+    "sub",
+    "Difference a − b with broadcasting.",
+    (a, b) => a - b,
+    (a, b) => (a - b) | 0,
+  ),
+  mul: arithmetic("mul", "Product a · b with broadcasting.", (a, b) => a * b, Math.imul),
+  div: arithmetic(
+    "div",
+    "Quotient a / b with broadcasting; int32 division truncates toward zero.",
+    (a, b) => a / b,
+    // trunc(a / b) is exact for |a| < 2⁵³; division by zero gives 0 (as NumPy) and
+    // −2³¹ / −1 wraps to −2³¹.
+    (a, b) => (b === 0 ? 0 : Math.trunc(a / b) | 0),
+  ),
+  pow: arithmetic("pow", "Power aᵇ with broadcasting; for int32, trunc(aᵇ).", Math.pow, intPow),
+  maximum: arithmetic("maximum", "Elementwise maximum; NaN propagates.", Math.max, Math.max),
+  minimum: arithmetic("minimum", "Elementwise minimum; NaN propagates.", Math.min, Math.min),
+
+  eq: comparison("eq", "a == b (bool).", (a, b) => a === b),
+  ne: comparison("ne", "a != b (bool); true when either is NaN.", (a, b) => a !== b),
+  lt: comparison("lt", "a < b (bool).", (a, b) => a < b),
+  le: comparison("le", "a ≤ b (bool).", (a, b) => a <= b),
+  gt: comparison("gt", "a > b (bool).", (a, b) => a > b),
+  ge: comparison("ge", "a ≥ b (bool).", (a, b) => a >= b),
+
+  select: defineOp<NoAttrs>({
+    name: "select",
+    doc: "cond ? a : b elementwise, with cond, a and b broadcast together.",
+    category: "elementwise",
+    kind: "primitive",
+    operands: ["cond", "a", "b"],
+    validateAttrs: noAttrs,
+    inferShape: (inputs, _attrs, ctx) => broadcastOperands(inputs, ctx),
+    inferDtype: ([cond, a, b], _attrs, ctx) => {
+      if (cond!.dtype !== "bool") {
+        ctx.fail(
+          "NNC2002",
+          `cond must be bool, got ${cond!.dtype}; compare it first (g.ne(cond, 0))`,
+        );
+      }
+      return sameDtype([a!, b!], ctx, "a and b");
+    },
+    evaluate: ([cond, a, b]) => {
+      const shape = tryBroadcastShapes(cond!.shape, a!.shape, b!.shape)!;
+      return mapBroadcast([cond!, a!, b!], shape, (c, x, y) => (c !== 0 ? x : y));
+    },
+  }),
+
+  cast: defineOp<OpAttrMap["cast"]>({
+    name: "cast",
+    doc: "Converts to another dtype: float → int32 truncates toward zero, → bool is x ≠ 0.",
+    category: "elementwise",
+    kind: "primitive",
+    operands: ["x"],
+    validateAttrs: (raw, ctx) => {
+      checkKeys(raw, ["to"], ctx);
+      return { to: attrDType(raw, "to", ctx) };
+    },
+    inferShape: ([x]) => [...x!.shape],
+    inferDtype: (_inputs, { to }) => to,
+    evaluate: ([x], { to }): RefTensor =>
+      // float32 values are carried in float64 and bool values are already 0/1, so only the
+      // int32 and bool targets change anything.
+      to === "int32"
+        ? mapUnary(x!, toInt32)
+        : to === "bool"
+          ? mapUnary(x!, (v) => (v !== 0 ? 1 : 0))
+          : mapUnary(x!, (v) => v),
+  }),
+};

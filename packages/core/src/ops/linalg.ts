@@ -2,7 +2,7 @@ import { noAttrs } from "../attr-check.js";
 import type { DType } from "../dtype.js";
 import type { NoAttrs } from "../op-attrs.js";
 import { defineOp, type OpFamily, type RefTensor, type RuleContext } from "../op-def.js";
-import { formatShape, type Shape, type TensorType, tryBroadcastShapes, sizeOf } from "../shape.js";
+import { formatShape, type Shape, sizeOf, type TensorType, tryBroadcastShapes } from "../shape.js";
 import { broadcastIndices, refTensor } from "./ref-util.js";
 
 /** The linear-algebra ops. */
@@ -32,12 +32,19 @@ function matmulShape(a: Shape, b: Shape, ctx: RuleContext): number[] {
 }
 
 /** The common dtype of operands that must all share one numeric dtype. */
-function sameNumericDtype(inputs: readonly TensorType[], roles: readonly string[], ctx: RuleContext): DType {
+function sameNumericDtype(
+  inputs: readonly TensorType[],
+  roles: readonly string[],
+  ctx: RuleContext,
+): DType {
   const dtype = inputs[0]!.dtype;
   if (dtype === "bool") ctx.fail("NNC2002", `${roles[0]} must be float32 or int32, got bool`);
   inputs.forEach((t, i) => {
     if (t.dtype !== dtype) {
-      ctx.fail("NNC2002", `${roles[i]} must have the ${roles[0]}'s dtype ${dtype}, got ${t.dtype}`);
+      ctx.fail(
+        "NNC2002",
+        `operands must share one dtype, got ${roles[0]} ${dtype} and ${roles[i]} ${t.dtype}`,
+      );
     }
   });
   return dtype;
@@ -112,7 +119,10 @@ const dense = defineOp<NoAttrs>({
       );
     }
     if (b && b.shape[0] !== units) {
-      ctx.fail("NNC2001", `bias of shape ${formatShape(b.shape)} does not match the ${units} outputs`);
+      ctx.fail(
+        "NNC2001",
+        `bias of shape ${formatShape(b.shape)} does not match the ${units} outputs`,
+      );
     }
     return shape;
   },

@@ -85,7 +85,10 @@ export const batchNorm = defineOp<BatchNormAttrs>({
     }
     const x = inputs[0]!.shape;
     if (x.length < 2) {
-      ctx.fail("NNC2008", `input must have rank ≥ 2 with channels on axis 1, got ${formatShape(x)}`);
+      ctx.fail(
+        "NNC2008",
+        `input must have rank ≥ 2 with channels on axis 1, got ${formatShape(x)}`,
+      );
     }
     const c = x[1]!;
     for (let i = 1; i < inputs.length; i++) {
@@ -120,7 +123,11 @@ export const batchNorm = defineOp<BatchNormAttrs>({
     const [x, scale, offset] = inputs as [Value, Value, Value];
     const c = x.shape[1]!;
     // [C] statistics broadcast against NCHW only once reshaped to [1, C, 1, 1].
-    const perChannel = (v: Value) => g.reshape(v, x.shape.map((_, i) => (i === 1 ? c : 1)));
+    const perChannel = (v: Value) =>
+      g.reshape(
+        v,
+        x.shape.map((_, i) => (i === 1 ? c : 1)),
+      );
     if (training) {
       const axes = x.shape.flatMap((_, i) => (i === 1 ? [] : [i]));
       const centered = g.sub(x, g.mean(x, axes, { keepDims: true }));

@@ -2,7 +2,13 @@ import { attrBool, attrInt, attrIntList, checkKeys } from "../attr-check.js";
 import type { DType } from "../dtype.js";
 import type { GraphBuilder } from "../graph-builder.js";
 import type { ReduceAttrs } from "../op-attrs.js";
-import { defineOp, type OpDef, type OpFamily, type RefTensor, type RuleContext } from "../op-def.js";
+import {
+  defineOp,
+  type OpDef,
+  type OpFamily,
+  type RefTensor,
+  type RuleContext,
+} from "../op-def.js";
 import { type Shape, sizeOf, type TensorType } from "../shape.js";
 import type { Value } from "../value.js";
 import { ravel, refTensor, unravel } from "./ref-util.js";
@@ -93,7 +99,8 @@ function acceptDtypes(accepted: readonly DType[]) {
   return (inputs: readonly TensorType[], _attrs: unknown, ctx: RuleContext): DType => {
     const dtype = inputs[0]!.dtype;
     if (!accepted.includes(dtype)) {
-      ctx.fail("NNC2002", `accepts ${accepted.join(" or ")}, got ${dtype}`);
+      const verb = accepted.length === 1 ? "needs" : "accepts";
+      ctx.fail("NNC2002", `${verb} ${accepted.join(" or ")}, got ${dtype}`);
     }
     return dtype;
   };
@@ -120,7 +127,10 @@ function defineFold(
       if (!Number.isFinite(init) && x!.dtype === "int32") {
         const empty = attrs.axes.find((a) => x!.shape[a] === 0);
         if (empty !== undefined) {
-          ctx.fail("NNC2008", `int32 ${name} over axis ${empty} of extent 0 has no value`);
+          ctx.fail(
+            "NNC2008",
+            `axis ${empty} has extent 0 and int32 has no ${init < 0 ? "−∞" : "+∞"} to return`,
+          );
         }
       }
       return reducedShape(x!.shape, attrs.axes, attrs.keepDims);
@@ -229,7 +239,7 @@ const argmax = defineOp<ArgmaxAttrs>({
   inferShape: ([x], attrs, ctx) => {
     // No index answers "where is the maximum of nothing" (NumPy raises too).
     if (x!.shape[attrs.axis] === 0) {
-      ctx.fail("NNC2008", `cannot take the argmax over axis ${attrs.axis} of extent 0`);
+      ctx.fail("NNC2008", `axis ${attrs.axis} has extent 0: there is no index to return`);
     }
     return reducedShape(x!.shape, [attrs.axis], attrs.keepDims);
   },
