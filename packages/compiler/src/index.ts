@@ -1,5 +1,14 @@
-/**
- * @nnc/compiler: skeleton. Its capability lands with its own issue (see the README's roadmap);
- * until then it only states what it will provide.
- */
-export const PACKAGE_NAME = "@nnc/compiler";
+export {
+  type DiffOptions,
+  grad,
+  gradName,
+  jvp,
+  type Linearization,
+  type LinearTransposeOptions,
+  linearize,
+  linearTranspose,
+  valueAndGrad,
+  type VjpOptions,
+  vjp,
+} from "./autodiff/api.js";
+export { pruneGraph } from "./prune-graph.js";

@@ -1,6 +1,5 @@
 import type { Graph } from "./graph.js";
 import { GraphBuilder } from "./graph-builder.js";
-import type { InitSpec } from "./init.js";
 import { opDef } from "./registry.js";
 import type { Value } from "./value.js";
 
@@ -29,31 +28,12 @@ function expandOnce(graph: Graph): Graph {
   const values: Value[] = [];
   for (const node of graph.nodes) {
     const inputs = node.inputs.map((i) => values[i]!);
-    switch (node.op) {
-      case "input":
-        values.push(g.input(node.name, node.type.shape, node.type.dtype));
-        break;
-      case "param":
-        values.push(
-          g.param(node.name, node.type.shape, {
-            init: node.attrs.init as InitSpec,
-            trainable: node.attrs.trainable !== false,
-            dtype: node.type.dtype,
-          }),
-        );
-        break;
-      case "constant":
-        values.push(g.constant(node.attrs.value as number[], node.type.shape, node.type.dtype));
-        break;
-      default: {
-        const def = opDef(node.op);
-        values.push(
-          def.kind === "composite" && def.decompose
-            ? g.scope(node.name, () => def.decompose!(g, inputs, node.attrs))
-            : g.apply(node.op, inputs, node.attrs),
-        );
-      }
-    }
+    const def = node.op === "input" || node.op === "param" || node.op === "constant" ? undefined : opDef(node.op);
+    values.push(
+      def?.kind === "composite" && def.decompose
+        ? g.atLocation(node.loc, () => g.scope(node.name, () => def.decompose!(g, inputs, node.attrs)))
+        : g.copyNode(node, inputs),
+    );
   }
   for (const output of graph.outputs) g.output(output.name, values[output.node]!);
   for (const update of graph.updates) {

@@ -69,6 +69,8 @@ export class GraphBuilderBase {
   #scopes: string[] = [];
   #outputs: GraphOutput[] = [];
   #updates: StateUpdate[] = [];
+  // Set while a pass rebuilds nodes on behalf of an original node (see atLocation).
+  #locationOverride: { loc: SourceLocation | undefined } | undefined;
 
   constructor(name = "graph") {
     checkName(name, "graph", captureSourceLocation());
@@ -77,7 +79,7 @@ export class GraphBuilderBase {
 
   /** Declares a graph input (fed at run time). */
   input(name: string, shape: Shape, dtype: DType = "float32"): Value {
-    const loc = captureSourceLocation();
+    const loc = this.#location();
     this.#checkSourceName(name, "input", loc);
     checkType(name, shape, dtype, loc);
     return this.#push("input", [], {}, { dtype, shape: [...shape] }, name, loc);
@@ -88,7 +90,7 @@ export class GraphBuilderBase {
    * `g.param("fc1.weight", [784, 256], { init: "he_normal", seed: 1 })`.
    */
   param(name: string, shape: Shape, options: ParamOptions = {}): Value {
-    const loc = captureSourceLocation();
+    const loc = this.#location();
     this.#checkSourceName(name, "param", loc);
     const dtype = options.dtype ?? "float32";
     checkType(name, shape, dtype, loc);
@@ -106,7 +108,7 @@ export class GraphBuilderBase {
     shape?: Shape,
     dtype: DType = "float32",
   ): Value {
-    const loc = captureSourceLocation();
+    const loc = this.#location();
     const list = typeof values === "number" ? undefined : Array.from(values);
     const resolvedShape = shape ?? (list ? [list.length] : []);
     checkType("constant", resolvedShape, dtype, loc);
@@ -135,7 +137,7 @@ export class GraphBuilderBase {
 
   /** Marks `value` as a named graph output. */
   output(name: string, value: Value): void {
-    const loc = captureSourceLocation();
+    const loc = this.#location();
     checkName(name, "output", loc);
     this.#own(value, "output", loc);
     if (this.#outputs.some((o) => o.name === name)) {
@@ -146,7 +148,7 @@ export class GraphBuilderBase {
 
   /** Records `value` as the new value of the non-trainable parameter `param` after a step. */
   update(param: Value, value: Value): void {
-    const loc = captureSourceLocation();
+    const loc = this.#location();
     this.#own(param, "update", loc);
     this.#own(value, "update", loc);
     const node = this.#nodes[param.id]!;
@@ -179,6 +181,45 @@ export class GraphBuilderBase {
     }
   }
 
+  /**
+   * Runs `body` with every node it builds attributed to `loc` instead of the caller's line. Graph
+   * transformations (autodiff, passes) use it so derived nodes point at the user's line that
+   * built the original node.
+   */
+  atLocation<T>(loc: SourceLocation | undefined, body: () => T): T {
+    const previous = this.#locationOverride;
+    this.#locationOverride = { loc };
+    try {
+      return body();
+    } finally {
+      this.#locationOverride = previous;
+    }
+  }
+
+  /**
+   * Adds a copy of `node` (from another graph) reading `inputs`: same op, attributes, name (when
+   * still free; otherwise a suffixed one) and source location. Sources are re-declared, with
+   * their parameter initialisers. For graph transformations.
+   */
+  copyNode(node: Node, inputs: readonly Value[]): Value {
+    return this.atLocation(node.loc, () => {
+      switch (node.op) {
+        case "input":
+          return this.input(node.name, node.type.shape, node.type.dtype);
+        case "param":
+          return this.param(node.name, node.type.shape, {
+            init: node.attrs.init as InitSpec,
+            trainable: node.attrs.trainable !== false,
+            dtype: node.type.dtype,
+          });
+        case "constant":
+          return this.constant(node.attrs.value as number[], node.type.shape, node.type.dtype);
+        default:
+          return this.apply(node.op, inputs, node.attrs, node.name, { exactName: true });
+      }
+    });
+  }
+
   /** The current scope prefix (`"fc1/"`), empty at top level. */
   protected get scopePrefix(): string {
     return this.#scopes.map((s) => `${s}/`).join("");
@@ -193,12 +234,14 @@ export class GraphBuilderBase {
     operands: readonly Operand[],
     attrs: Partial<OpAttrMap[P]> | Readonly<Record<string, unknown>> = {},
     name?: string,
+    options: { readonly exactName?: boolean } = {},
   ): Value {
-    const loc = captureSourceLocation();
+    const loc = this.#location();
     const def = (OPS as Record<string, OpDef<unknown>>)[op];
     if (!def) throw new NncError("NNC1001", `unknown op "${String(op)}"`, { location: loc });
     const values = this.#toValues(operands, op, loc);
-    const nodeName = this.#deriveName(name ?? op);
+    const nodeName =
+      options.exactName && name !== undefined && !this.#names.has(name) ? name : this.#deriveName(name ?? op);
     const ctx = makeRuleContext({
       op,
       inputs: values.map((v) => v.type),
@@ -245,6 +288,10 @@ export class GraphBuilderBase {
     this.#names.add(name);
     this.#nodes.push({ id, op, inputs, attrs, type, name, ...(loc && { loc }) });
     return new Value(id, type, this);
+  }
+
+  #location(): SourceLocation | undefined {
+    return this.#locationOverride ? this.#locationOverride.loc : captureSourceLocation();
   }
 
   #deriveName(base: string): string {

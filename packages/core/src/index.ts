@@ -19,3 +19,4 @@ export * from "./source-location.js";
 export * from "./summarize.js";
 export * from "./value.js";
 export * from "./verify.js";
+export * from "./expand-composites.js";

@@ -61,6 +61,23 @@ export interface OpDef<A> {
    * operands' static types, since data alone cannot tell int32 from float32 (7 / 2 is 3 or 3.5).
    */
   evaluate(inputs: readonly RefTensor[], attrs: A, types: readonly TensorType[]): RefTensor;
+  /**
+   * Forward-mode rule (JVP): the output's tangent, built with ops that are linear in the
+   * operands' tangents (the primal values only as residual factors), or null when it is zero.
+   * Absent on a primitive: the op is not differentiable (asking for a gradient through it is an
+   * NNC6001 error). Composites are differentiated through their decomposition.
+   */
+  jvp?(args: JvpArgs<A>): Value | null;
+  /**
+   * For ops linear in some operands: which ones, and whether jointly (`add(a, b)`: linear in
+   * (a, b) together) or separately (`mul(a, b)`, `matmul`: linear in each with the others fixed).
+   */
+  readonly linearity?: Linearity;
+  /**
+   * Reverse rule for a linear op: given the output's cotangent, the cotangent of every operand
+   * marked linear (null when zero; entries for residual operands are ignored).
+   */
+  transpose?(args: TransposeArgs<A>): readonly (Value | null)[];
   /** For composites: the same computation in primitives, built with `g`. */
   decompose?(g: GraphBuilder, inputs: readonly Value[], attrs: A): Value;
 }
@@ -72,3 +89,41 @@ export function defineOp<A>(def: OpDef<A>): OpDef<A> {
 
 /** The records of a family of ops, typed so each carries its own attribute type. */
 export type OpFamily<K extends OpName> = { readonly [P in K]: OpDef<OpAttrMap[P]> };
+
+/** Which operands an op is linear in (see {@link OpDef.linearity}). */
+export interface Linearity {
+  readonly kind: "joint" | "separate";
+  readonly operands: readonly number[];
+}
+
+/** What a JVP rule sees. Values live in the graph being built by `g`. */
+export interface JvpArgs<A> {
+  readonly g: GraphBuilder;
+  /** The operands' primal values. */
+  readonly primals: readonly Value[];
+  /** The op's primal output (already built). */
+  readonly out: Value;
+  readonly attrs: A;
+  /**
+   * The tangent of operand `i`, or null when it is zero. Throws NNC6001 when a tangent reached
+   * operand `i` only through a non-differentiable op, so rules that ignore an operand (select's
+   * condition, integer labels) never trip over it.
+   */
+  tangent(i: number): Value | null;
+}
+
+/** What a transpose rule sees. Values live in the graph being built by `g`. */
+export interface TransposeArgs<A> {
+  readonly g: GraphBuilder;
+  /** The cotangent of the op's output. */
+  readonly ct: Value;
+  readonly attrs: A;
+  /** Every operand's type. */
+  readonly types: readonly TensorType[];
+  /** Operand `i`'s primal value when it is a residual, undefined when it is linear. */
+  readonly residuals: readonly (Value | undefined)[];
+  /** Whether operand `i` is linear (needs a cotangent). */
+  readonly linear: readonly boolean[];
+  /** The op's output type. */
+  readonly outType: TensorType;
+}

@@ -4,6 +4,7 @@ import type { GraphBuilder } from "../graph-builder.js";
 import type { NoAttrs, OpAttrMap } from "../op-attrs.js";
 import {
   defineOp,
+  type JvpArgs,
   type OpDef,
   type OpFamily,
   type RefTensor,
@@ -11,6 +12,7 @@ import {
 } from "../op-def.js";
 import { formatShape, type Shape, type TensorType, tryBroadcastShapes } from "../shape.js";
 import type { Value } from "../value.js";
+import { addTangents, scaleJvp, unbroadcast } from "./ad-util.js";
 import { mapBroadcast, mapUnary } from "./ref-util.js";
 
 // Elementwise ops: unary math and activations, binary arithmetic with NumPy broadcasting,
@@ -232,6 +234,11 @@ interface UnarySpec<A> {
   /** The int32 semantics; ops without one accept float32 only (eˣ of an integer is no integer). */
   readonly int?: (x: number) => number;
   readonly decompose?: (g: GraphBuilder, x: Value, attrs: A) => Value;
+  /**
+   * f'(x) as a graph, from the input x and (often cheaper) the output y; null when f' is zero
+   * everywhere it exists. The JVP is tangent · f'(x). Absent only on composites.
+   */
+  readonly derivative?: (g: GraphBuilder, x: Value, y: Value, attrs: A) => Value | null;
 }
 
 function unary<A = NoAttrs>(name: UnaryOp, spec: UnarySpec<A>): OpDef<A> {
@@ -255,6 +262,15 @@ function unary<A = NoAttrs>(name: UnaryOp, spec: UnarySpec<A>): OpDef<A> {
         ? mapUnary(x!, int)
         : mapUnary(x!, (v) => spec.float(v, attrs)),
     ...(decompose && { decompose: (g, [x], attrs) => decompose(g, x!, attrs) }),
+    ...(spec.derivative && {
+      jvp: (args) => {
+        const derivative = spec.derivative!;
+        const t = args.tangent(0);
+        if (!t) return null;
+        const factor = derivative(args.g, args.primals[0]!, args.out, args.attrs);
+        return factor && scaleJvp(args, () => factor);
+      },
+    }),
   });
 }
 
@@ -271,13 +287,18 @@ function finiteAttr<K extends string>(key: K) {
 
 // ---- binary -----------------------------------------------------------------------------------
 
+/** The autodiff fields of an op record. */
+type Rules = Pick<OpDef<NoAttrs>, "jvp" | "linearity" | "transpose">;
+
 function arithmetic(
   name: ArithmeticOp,
   doc: string,
   float: (a: number, b: number) => number,
   int: (a: number, b: number) => number,
+  rules: Rules,
 ): OpDef<NoAttrs> {
   return defineOp<NoAttrs>({
+    ...rules,
     name,
     doc,
     category: "elementwise",
@@ -326,52 +347,126 @@ function comparison(
 
 // ---- the family -------------------------------------------------------------------------------
 
+/**
+ * JVP of maximum/minimum: the tangent of the operand that wins; ties split the tangent evenly
+ * (as JAX), so the derivative of max(x, x) is that of x.
+ */
+function extremumJvp(
+  { g, primals: [a, b], tangent }: JvpArgs<NoAttrs>,
+  wins: (g: GraphBuilder, a: Value, b: Value) => Value,
+): Value | null {
+  const [ta, tb] = [tangent(0), tangent(1)];
+  if (!ta && !tb) return null;
+  const weightA = g.select(wins(g, a!, b!), 1, g.select(g.eq(a!, b!), 0.5, 0));
+  return addTangents(g, ta && g.mul(ta, weightA), tb && g.mul(tb, g.sub(1, weightA)));
+}
+
 /** Every elementwise op's record. */
 export const elementwiseOps: OpFamily<ElementwiseOp> = {
-  neg: unary("neg", { doc: "Negation −x.", float: (v) => -v, int: (v) => -v | 0 }),
-  abs: unary("abs", { doc: "Absolute value |x|.", float: Math.abs, int: (v) => Math.abs(v) | 0 }),
+  neg: {
+    ...unary("neg", { doc: "Negation −x.", float: (v) => -v, int: (v) => -v | 0 }),
+    jvp: ({ g, tangent }) => {
+      const t = tangent(0);
+      return t && g.neg(t);
+    },
+    linearity: { kind: "joint", operands: [0] },
+    transpose: ({ g, ct }) => [g.neg(ct)],
+  },
+  abs: unary("abs", {
+    doc: "Absolute value |x|; its derivative at 0 is 0 (sign(0)).",
+    float: Math.abs,
+    int: (v) => Math.abs(v) | 0,
+    derivative: (g, x) => g.sign(x),
+  }),
   sign: unary("sign", {
     doc: "Sign of x: −1, 0 or 1 (0 for ±0, NaN for NaN).",
     // Math.sign(-0) is -0; sign(0) is 0 whichever zero it is.
     float: (v) => (v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : v),
     int: (v) => (v > 0 ? 1 : v < 0 ? -1 : 0),
+    derivative: () => null,
   }),
-  exp: unary("exp", { doc: "Exponential eˣ.", float: Math.exp }),
-  log: unary("log", { doc: "Natural logarithm (−∞ at 0, NaN below).", float: Math.log }),
-  sqrt: unary("sqrt", { doc: "Square root √x.", float: Math.sqrt }),
-  rsqrt: unary("rsqrt", { doc: "Reciprocal square root 1/√x.", float: (v) => 1 / Math.sqrt(v) }),
+  exp: unary("exp", { doc: "Exponential eˣ.", float: Math.exp, derivative: (_g, _x, y) => y }),
+  log: unary("log", {
+    doc: "Natural logarithm (−∞ at 0, NaN below).",
+    float: Math.log,
+    derivative: (g, x) => g.reciprocal(x),
+  }),
+  sqrt: unary("sqrt", {
+    doc: "Square root √x.",
+    float: Math.sqrt,
+    // d√x = dx / (2√x)
+    derivative: (g, _x, y) => g.div(0.5, y),
+  }),
+  rsqrt: unary("rsqrt", {
+    doc: "Reciprocal square root 1/√x.",
+    float: (v) => 1 / Math.sqrt(v),
+    // d(x^-½) = -½ x^-3/2 dx = -½ (y / x) dx
+    derivative: (g, x, y) => g.mul(g.div(y, x), -0.5),
+  }),
   square: unary("square", {
     doc: "Square x².",
     float: (v) => v * v,
     int: (v) => Math.imul(v, v),
+    derivative: (g, x) => g.mul(x, 2),
   }),
-  reciprocal: unary("reciprocal", { doc: "Reciprocal 1/x.", float: (v) => 1 / v }),
-  sin: unary("sin", { doc: "Sine (radians).", float: Math.sin }),
-  erf: unary("erf", { doc: "The error function erf(x).", float: erf }),
-  cos: unary("cos", { doc: "Cosine (radians).", float: Math.cos }),
-  tanh: unary("tanh", { doc: "Hyperbolic tangent.", float: Math.tanh }),
-  sigmoid: unary("sigmoid", { doc: "Logistic sigmoid 1 / (1 + e⁻ˣ).", float: sigmoid }),
+  reciprocal: unary("reciprocal", {
+    doc: "Reciprocal 1/x.",
+    float: (v) => 1 / v,
+    // d(1/x) = -dx / x² = -y² dx
+    derivative: (g, _x, y) => g.neg(g.square(y)),
+  }),
+  sin: unary("sin", { doc: "Sine (radians).", float: Math.sin, derivative: (g, x) => g.cos(x) }),
+  erf: unary("erf", {
+    doc: "The error function erf(x).",
+    float: erf,
+    // erf'(x) = 2/√π · e^(−x²)
+    derivative: (g, x) => g.mul(g.exp(g.neg(g.square(x))), 2 / Math.sqrt(Math.PI)),
+  }),
+  cos: unary("cos", {
+    doc: "Cosine (radians).",
+    float: Math.cos,
+    derivative: (g, x) => g.neg(g.sin(x)),
+  }),
+  tanh: unary("tanh", {
+    doc: "Hyperbolic tangent.",
+    float: Math.tanh,
+    // tanh' = 1 − tanh², from the output
+    derivative: (g, _x, y) => g.sub(1, g.square(y)),
+  }),
+  sigmoid: unary("sigmoid", {
+    doc: "Logistic sigmoid 1 / (1 + e⁻ˣ).",
+    float: sigmoid,
+    // σ' = σ(1 − σ), from the output
+    derivative: (g, _x, y) => g.mul(y, g.sub(1, y)),
+  }),
   relu: unary("relu", {
     doc: "Rectified linear unit max(x, 0); 0 at exactly 0, NaN stays NaN.",
     // Math.max(-0, 0) is +0 and NaN propagates.
     float: (v) => Math.max(v, 0),
     int: (v) => Math.max(v, 0),
+    // relu'(x) = [x > 0], read from the output (y > 0 ⇔ x > 0): 0 at exactly 0, as in PyTorch
+    // and JAX, and only the output's sign needs keeping for the backward pass.
+    derivative: (g, _x, y) => g.cast(g.gt(y, 0), "float32"),
   }),
   leaky_relu: unary<OpAttrMap["leaky_relu"]>("leaky_relu", {
     doc: "Leaky ReLU: x for x > 0, αx otherwise.",
     validateAttrs: finiteAttr("alpha"),
     float: (v, { alpha }) => (v > 0 ? v : alpha * v),
+    derivative: (g, x, _y, { alpha }) => g.select(g.gt(x, 0), 1, alpha),
   }),
   elu: unary<OpAttrMap["elu"]>("elu", {
     doc: "Exponential linear unit: x for x > 0, α(eˣ − 1) otherwise.",
     validateAttrs: finiteAttr("alpha"),
     // expm1 keeps eˣ − 1 accurate for x near 0, where the two branches meet.
     float: (v, { alpha }) => (v > 0 ? v : alpha * Math.expm1(v)),
+    // for x ≤ 0, d(α(eˣ − 1)) = αeˣ = y + α
+    derivative: (g, x, y, { alpha }) => g.select(g.gt(x, 0), 1, g.add(y, alpha)),
   }),
   softplus: unary("softplus", {
     doc: "Softplus log(1 + eˣ), computed stably.",
     // log(1 + eˣ) = max(x, 0) + log1p(e^{-|x|}): never overflows, exact in both tails.
     float: (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))),
+    derivative: (g, x) => g.sigmoid(x),
   }),
   swish: unary<OpAttrMap["swish"]>("swish", {
     doc: "Swish x·σ(βx) (SiLU for β = 1): x/2 as β → 0, ReLU as β → ∞.",
@@ -404,14 +499,43 @@ export const elementwiseOps: OpFamily<ElementwiseOp> = {
     "Sum a + b with broadcasting.",
     (a, b) => a + b,
     (a, b) => (a + b) | 0,
+    {
+      jvp: ({ g, tangent }) => addTangents(g, tangent(0), tangent(1)),
+      linearity: { kind: "joint", operands: [0, 1] },
+      transpose: ({ g, ct, types }) => [
+        unbroadcast(g, ct, types[0]!.shape),
+        unbroadcast(g, ct, types[1]!.shape),
+      ],
+    },
   ),
   sub: arithmetic(
     "sub",
     "Difference a − b with broadcasting.",
     (a, b) => a - b,
     (a, b) => (a - b) | 0,
+    {
+      jvp: ({ g, tangent }) => {
+        const [ta, tb] = [tangent(0), tangent(1)];
+        return ta && tb ? g.sub(ta, tb) : (ta ?? (tb && g.neg(tb)));
+      },
+      linearity: { kind: "joint", operands: [0, 1] },
+      transpose: ({ g, ct, types }) => [
+        unbroadcast(g, ct, types[0]!.shape),
+        g.neg(unbroadcast(g, ct, types[1]!.shape)),
+      ],
+    },
   ),
-  mul: arithmetic("mul", "Product a · b with broadcasting.", (a, b) => a * b, Math.imul),
+  mul: arithmetic("mul", "Product a · b with broadcasting.", (a, b) => a * b, Math.imul, {
+    jvp: ({ g, primals: [a, b], tangent }) => {
+      const [ta, tb] = [tangent(0), tangent(1)];
+      return addTangents(g, ta && g.mul(ta, b!), tb && g.mul(a!, tb));
+    },
+    linearity: { kind: "separate", operands: [0, 1] },
+    transpose: ({ g, ct, types, residuals: [a, b], linear }) => [
+      linear[0] ? unbroadcast(g, g.mul(ct, b!), types[0]!.shape) : null,
+      linear[1] ? unbroadcast(g, g.mul(a!, ct), types[1]!.shape) : null,
+    ],
+  }),
   div: arithmetic(
     "div",
     "Quotient a / b with broadcasting; int32 division truncates toward zero.",
@@ -419,10 +543,39 @@ export const elementwiseOps: OpFamily<ElementwiseOp> = {
     // trunc(a / b) is exact for |a| < 2⁵³; division by zero gives 0 (as NumPy) and
     // −2³¹ / −1 wraps to −2³¹.
     (a, b) => (b === 0 ? 0 : Math.trunc(a / b) | 0),
+    {
+      // d(a/b) = da/b − (a/b)·db/b
+      jvp: ({ g, primals: [, b], out, tangent }) => {
+        const [ta, tb] = [tangent(0), tangent(1)];
+        return addTangents(g, ta && g.div(ta, b!), tb && g.neg(g.mul(tb, g.div(out, b!))));
+      },
+      // Linear in the numerator only.
+      linearity: { kind: "separate", operands: [0] },
+      transpose: ({ g, ct, types, residuals: [, b] }) => [
+        unbroadcast(g, g.div(ct, b!), types[0]!.shape),
+        null,
+      ],
+    },
   ),
-  pow: arithmetic("pow", "Power aᵇ with broadcasting; for int32, trunc(aᵇ).", Math.pow, intPow),
-  maximum: arithmetic("maximum", "Elementwise maximum; NaN propagates.", Math.max, Math.max),
-  minimum: arithmetic("minimum", "Elementwise minimum; NaN propagates.", Math.min, Math.min),
+  pow: arithmetic("pow", "Power aᵇ with broadcasting; for int32, trunc(aᵇ).", Math.pow, intPow, {
+    // d(aᵇ) = b·a^(b−1)·da + aᵇ·ln(a)·db, with ln(a) taken as 0 at a = 0 (as JAX) so that
+    // 0^b with b > 0 has a zero, not NaN, derivative in b.
+    jvp: ({ g, primals: [a, b], out, tangent }) => {
+      const [ta, tb] = [tangent(0), tangent(1)];
+      const logA = tb && g.select(g.eq(a!, 0), 0, g.log(a!));
+      return addTangents(
+        g,
+        ta && g.mul(ta, g.mul(b!, g.pow(a!, g.sub(b!, 1)))),
+        tb && g.mul(tb, g.mul(out, logA!)),
+      );
+    },
+  }),
+  maximum: arithmetic("maximum", "Elementwise maximum; NaN propagates.", Math.max, Math.max, {
+    jvp: (args) => extremumJvp(args, (g, a, b) => g.gt(a, b)),
+  }),
+  minimum: arithmetic("minimum", "Elementwise minimum; NaN propagates.", Math.min, Math.min, {
+    jvp: (args) => extremumJvp(args, (g, a, b) => g.lt(a, b)),
+  }),
 
   eq: comparison("eq", "a == b (bool).", (a, b) => a === b),
   ne: comparison("ne", "a != b (bool); true when either is NaN.", (a, b) => a !== b),
@@ -452,6 +605,17 @@ export const elementwiseOps: OpFamily<ElementwiseOp> = {
       const shape = tryBroadcastShapes(cond!.shape, a!.shape, b!.shape)!;
       return mapBroadcast([cond!, a!, b!], shape, (c, x, y) => (c !== 0 ? x : y));
     },
+    // The condition is not differentiated (it is bool); a missing branch tangent is 0.
+    jvp: ({ g, primals: [cond], tangent }) => {
+      const [ta, tb] = [tangent(1), tangent(2)];
+      return ta || tb ? g.select(cond!, ta ?? 0, tb ?? 0) : null;
+    },
+    linearity: { kind: "joint", operands: [1, 2] },
+    transpose: ({ g, ct, types, residuals: [cond], linear }) => [
+      null,
+      linear[1] ? unbroadcast(g, g.select(cond!, ct, 0), types[1]!.shape) : null,
+      linear[2] ? unbroadcast(g, g.select(cond!, 0, ct), types[2]!.shape) : null,
+    ],
   }),
 
   cast: defineOp<OpAttrMap["cast"]>({
@@ -474,5 +638,10 @@ export const elementwiseOps: OpFamily<ElementwiseOp> = {
         : to === "bool"
           ? mapUnary(x!, (v) => (v !== 0 ? 1 : 0))
           : mapUnary(x!, (v) => v),
+    // Only float → float32 casts carry a tangent (the identity); integer and bool results carry
+    // none, and an integer operand's tangent is an error the moment it is needed.
+    jvp: ({ tangent }) => tangent(0),
+    linearity: { kind: "joint", operands: [0] },
+    transpose: ({ ct }) => [ct],
   }),
 };
