@@ -7,7 +7,8 @@ import { Graph, GraphBuilder, type Value } from "@nnc/core";
 export function pruneGraph(graph: Graph): Graph {
   const live = new Set<number>();
   const stack = [...graph.outputs.map((o) => o.node), ...graph.updates.map((u) => u.node)];
-  for (const node of graph.nodes) if (node.op === "input" || node.op === "param") stack.push(node.id);
+  for (const node of graph.nodes)
+    if (node.op === "input" || node.op === "param") stack.push(node.id);
   while (stack.length) {
     const id = stack.pop()!;
     if (live.has(id)) continue;
@@ -19,7 +20,13 @@ export function pruneGraph(graph: Graph): Graph {
   const values = new Map<number, Value>();
   for (const node of graph.nodes) {
     if (!live.has(node.id)) continue;
-    values.set(node.id, g.copyNode(node, node.inputs.map((i) => values.get(i)!)));
+    values.set(
+      node.id,
+      g.copyNode(
+        node,
+        node.inputs.map((i) => values.get(i)!),
+      ),
+    );
   }
   for (const output of graph.outputs) g.output(output.name, values.get(output.node)!);
   for (const update of graph.updates) {

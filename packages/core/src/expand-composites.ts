@@ -28,10 +28,15 @@ function expandOnce(graph: Graph): Graph {
   const values: Value[] = [];
   for (const node of graph.nodes) {
     const inputs = node.inputs.map((i) => values[i]!);
-    const def = node.op === "input" || node.op === "param" || node.op === "constant" ? undefined : opDef(node.op);
+    const def =
+      node.op === "input" || node.op === "param" || node.op === "constant"
+        ? undefined
+        : opDef(node.op);
     values.push(
       def?.kind === "composite" && def.decompose
-        ? g.atLocation(node.loc, () => g.scope(node.name, () => def.decompose!(g, inputs, node.attrs)))
+        ? g.atLocation(node.loc, () =>
+            g.scope(node.name, () => def.decompose!(g, inputs, node.attrs)),
+          )
         : g.copyNode(node, inputs),
     );
   }

@@ -241,7 +241,9 @@ export class GraphBuilderBase {
     if (!def) throw new NncError("NNC1001", `unknown op "${String(op)}"`, { location: loc });
     const values = this.#toValues(operands, op, loc);
     const nodeName =
-      options.exactName && name !== undefined && !this.#names.has(name) ? name : this.#deriveName(name ?? op);
+      options.exactName && name !== undefined && !this.#names.has(name)
+        ? name
+        : this.#deriveName(name ?? op);
     const ctx = makeRuleContext({
       op,
       inputs: values.map((v) => v.type),

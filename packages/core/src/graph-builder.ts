@@ -9,7 +9,7 @@ import type { DType } from "./dtype.js";
 import { NncError } from "./errors.js";
 import { GraphBuilderBase, type Operand } from "./graph-builder-base.js";
 import { Layers } from "./layers.js";
-import type { Pair } from "./op-attrs.js";
+import type { AvgPool2dBackwardAttrs, Conv2dBackwardKernelAttrs, Pair } from "./op-attrs.js";
 import { type Shape, tryNormalizeAxis } from "./shape.js";
 import { captureSourceLocation } from "./source-location.js";
 import type { Value } from "./value.js";
@@ -280,10 +280,26 @@ export class GraphBuilder extends GraphBuilderBase {
       step: x.shape.map((_, i) => step?.[i] ?? 1),
     });
   }
-  /** Pads with a constant: one `[before, after]` pair per axis, or one number for every side. */
-  pad(x: Value, pads: number | readonly (readonly [number, number])[], value = 0): Value {
+  /**
+   * Pads with a constant: one `[before, after]` pair per axis, or one number for every side.
+   * `interior` (one number per axis, or one for all) inserts that many elements between
+   * neighbours, as lax.pad: an axis of extent d grows to before + after + d + (d − 1)·interior.
+   */
+  pad(
+    x: Value,
+    pads: number | readonly (readonly [number, number])[],
+    value = 0,
+    options: { readonly interior?: number | readonly number[] } = {},
+  ): Value {
     const pairs = typeof pads === "number" ? x.shape.map(() => [pads, pads] as const) : pads;
-    return this.apply("pad", [x], { pads: pairs.map((p) => [...p]), value });
+    const { interior } = options;
+    return this.apply("pad", [x], {
+      pads: pairs.map((p) => [...p]),
+      value,
+      ...(interior !== undefined && {
+        interior: typeof interior === "number" ? x.shape.map(() => interior) : [...interior],
+      }),
+    });
   }
   /** Joins values along `axis`. */
   concat(values: readonly Value[], axis = 0): Value {
@@ -479,6 +495,51 @@ export class GraphBuilder extends GraphBuilderBase {
     return this.apply("binary_cross_entropy", [logits, targets], {
       reduction: options.reduction ?? "mean",
     });
+  }
+
+  // ---- autodiff primitives (what gradients are built from; canonical attributes) -------------
+  /**
+   * The identity, with a zero derivative: differentiation treats `x` as a constant (JAX's
+   * `stop_gradient`), e.g. for a maximum subtracted only for numerical stability.
+   */
+  stopGradient(x: Value): Value {
+    return this.apply("stop_gradient", [x]);
+  }
+  /**
+   * The gradient of `conv2d(x, w)` w.r.t. the OIHW kernel `w` (of spatial size `attrs.kernel`),
+   * given the cotangent `ct` of conv2d's output: `[O, C / groups, kh, kw]`. `ct` must have exactly
+   * conv2d's output shape for `x` and the kernel. Takes conv2d's canonical attributes.
+   */
+  conv2dBackwardKernel(x: Value, ct: Value, attrs: Conv2dBackwardKernelAttrs): Value {
+    return this.apply("conv2d_backward_kernel", [x, ct], attrs);
+  }
+  /**
+   * The adjoint of avg_pool2d: each element of `ct` divided by its window's count and added to
+   * the window's input positions, giving `[N, C, ...attrs.inputShape]`. Canonical attributes.
+   */
+  avgPool2dBackward(ct: Value, attrs: AvgPool2dBackwardAttrs): Value {
+    return this.apply("avg_pool2d_backward", [ct], attrs);
+  }
+  /**
+   * The int32 flat index h·W + w, within its (n, c) plane, of the element `maxPool2d(x, options)`
+   * picks in each window (the first on ties). Feed it to `gatherSpatial` to route values.
+   */
+  maxPool2dArgmax(x: Value, options: Pool2dOptions): Value {
+    return this.apply("max_pool2d_argmax", [x], poolAttrs(x, options));
+  }
+  /**
+   * `out[n, c, i, j] = x[n, c, idx / W, idx % W]` for int32 flat spatial `indices`
+   * `[N, C, oh, ow]`; an index outside [0, H·W) reads 0.
+   */
+  gatherSpatial(x: Value, indices: Value): Value {
+    return this.apply("gather_spatial", [x, indices]);
+  }
+  /**
+   * Zero planes of `inputShape` `[H, W]` with each of `values` added at its int32 flat spatial
+   * index (repeats accumulate, out-of-range indices are dropped): the adjoint of `gatherSpatial`.
+   */
+  scatterAddSpatial(values: Value, indices: Value, attrs: { readonly inputShape: Pair }): Value {
+    return this.apply("scatter_add_spatial", [values, indices], attrs);
   }
 }
 

@@ -55,7 +55,7 @@ export interface OpAttrMap {
   transpose: { readonly perm: readonly number[] };
   broadcast_to: { readonly shape: readonly number[] };
   slice: SliceAttrs;
-  pad: { readonly pads: readonly Pair[]; readonly value: number };
+  pad: PadAttrs;
   concat: { readonly axis: number };
   flatten: { readonly axis: number };
   squeeze: { readonly axes: readonly number[] };
@@ -78,6 +78,13 @@ export interface OpAttrMap {
   mse: LossAttrs;
   softmax_cross_entropy: LossAttrs;
   binary_cross_entropy: LossAttrs;
+  // autodiff primitives: what linearize and transpose emit (see ops/gradient.ts)
+  stop_gradient: NoAttrs;
+  conv2d_backward_kernel: Conv2dBackwardKernelAttrs;
+  avg_pool2d_backward: AvgPool2dBackwardAttrs;
+  max_pool2d_argmax: Pool2dAttrs;
+  gather_spatial: NoAttrs;
+  scatter_add_spatial: { readonly inputShape: Pair };
 }
 
 /** The name of an op with a record in the registry. */
@@ -103,6 +110,17 @@ export interface SliceAttrs {
   readonly start: readonly number[];
   readonly end: readonly number[];
   readonly step: readonly number[];
+}
+
+/**
+ * Constant padding: `[before, after]` elements per axis, and, when `interior` is present, that
+ * many elements between neighbours along each axis (as lax.pad; the transpose of a strided
+ * slice). `interior` is stored only when some entry is non-zero.
+ */
+export interface PadAttrs {
+  readonly pads: readonly Pair[];
+  readonly value: number;
+  readonly interior?: readonly number[];
 }
 
 /** conv2d over NCHW input with an OIHW kernel (I = C / groups). */
@@ -131,6 +149,16 @@ export interface Pool2dAttrs {
 /** Average pooling; `countIncludePad` divides by the full window instead of its valid part. */
 export interface AvgPool2dAttrs extends Pool2dAttrs {
   readonly countIncludePad: boolean;
+}
+
+/** The gradient of conv2d w.r.t. its kernel: conv2d's attributes plus the kernel's `[kh, kw]`. */
+export interface Conv2dBackwardKernelAttrs extends Conv2dAttrs {
+  readonly kernel: Pair;
+}
+
+/** The adjoint of avg_pool2d: its attributes plus the pooled input's spatial `[H, W]`. */
+export interface AvgPool2dBackwardAttrs extends AvgPool2dAttrs {
+  readonly inputShape: Pair;
 }
 
 /** How a loss reduces its per-example values. */

@@ -93,7 +93,8 @@ export type OpFamily<K extends OpName> = { readonly [P in K]: OpDef<OpAttrMap[P]
 /** Which operands an op is linear in (see {@link OpDef.linearity}). */
 export interface Linearity {
   readonly kind: "joint" | "separate";
-  readonly operands: readonly number[];
+  /** Operand indices, or "all" for variadic ops (concat). */
+  readonly operands: readonly number[] | "all";
 }
 
 /** What a JVP rule sees. Values live in the graph being built by `g`. */

@@ -5,6 +5,8 @@ import { convOps } from "./ops/conv.js";
 import { convSamples } from "./ops/conv.samples.js";
 import { elementwiseOps } from "./ops/elementwise.js";
 import { elementwiseSamples } from "./ops/elementwise.samples.js";
+import { gradientOps } from "./ops/gradient.js";
+import { gradientSamples } from "./ops/gradient.samples.js";
 import { layoutOps } from "./ops/layout.js";
 import { layoutSamples } from "./ops/layout.samples.js";
 import { linalgOps } from "./ops/linalg.js";
@@ -31,6 +33,7 @@ export const OPS: { readonly [P in OpName]: OpDef<OpAttrMap[P]> } = {
   ...poolOps,
   ...nnOps,
   ...lossOps,
+  ...gradientOps,
 };
 
 /** Generic test material for every op, exhaustive in the same way as {@link OPS}. */
@@ -43,6 +46,7 @@ export const OP_SAMPLES: { readonly [P in OpName]: OpSamples } = {
   ...poolSamples,
   ...nnSamples,
   ...lossSamples,
+  ...gradientSamples,
 };
 
 /** Every op name, in registry order. */

@@ -16,7 +16,9 @@ function ofList(options: DiffOptions): string[] {
 }
 
 function wrtList(graph: Graph, options: { readonly wrt?: readonly string[] }): string[] {
-  return options.wrt ? [...options.wrt] : graph.params.filter((p) => p.attrs.trainable !== false).map((p) => p.name);
+  return options.wrt
+    ? [...options.wrt]
+    : graph.params.filter((p) => p.attrs.trainable !== false).map((p) => p.name);
 }
 
 /** Output name of the gradient of a differentiated input or parameter: `grad/<name>`. */
@@ -38,7 +40,10 @@ export function jvp(graph: Graph, options: DiffOptions): Graph {
     const output = trace.source.outputs.find((o) => o.name === name)!;
     const tangentId = trace.tangentIds[output.node];
     const primal = copy(trace.primalIds[output.node]!);
-    g.output(`tangent/${name}`, tangentId === null ? g.broadcastTo(g.constant(0), primal.shape) : copy(tangentId!));
+    g.output(
+      `tangent/${name}`,
+      tangentId === null ? g.broadcastTo(g.constant(0), primal.shape) : copy(tangentId!),
+    );
   }
   // Outputs of the combined graph were already declared by traceJvp; rebuild them here.
   return withOutputs(g, trace.combined, copy);
@@ -46,7 +51,8 @@ export function jvp(graph: Graph, options: DiffOptions): Graph {
 
 function withOutputs(g: GraphBuilder, source: Graph, copy: (id: number) => Value): Graph {
   for (const output of source.outputs) g.output(output.name, copy(output.node));
-  for (const update of source.updates) g.update(copy(source.findNode(update.param)!.id), copy(update.node));
+  for (const update of source.updates)
+    g.update(copy(source.findNode(update.param)!.id), copy(update.node));
   return g.build();
 }
 
@@ -88,7 +94,8 @@ export function linearize(graph: Graph, options: DiffOptions): Linearization {
 
   const l = new GraphBuilder(`${combined.name}/linear`);
   const values = new Map<number, Value>();
-  for (const [name, id] of trace.tangentInputs) values.set(id, l.input(`tangent/${name}`, combined.node(id).type.shape));
+  for (const [name, id] of trace.tangentInputs)
+    values.set(id, l.input(`tangent/${name}`, combined.node(id).type.shape));
   for (const id of residualIds) {
     const node = combined.node(id);
     values.set(id, l.input(`residual/${node.name}`, node.type.shape, node.type.dtype));
@@ -98,7 +105,10 @@ export function linearize(graph: Graph, options: DiffOptions): Linearization {
     const output = trace.source.outputs.find((o) => o.name === name)!;
     const tangentId = trace.tangentIds[output.node];
     const type = combined.node(trace.primalIds[output.node]!).type;
-    l.output(`tangent/${name}`, tangentId == null ? l.broadcastTo(l.constant(0), type.shape) : copyLinear(tangentId));
+    l.output(
+      `tangent/${name}`,
+      tangentId == null ? l.broadcastTo(l.constant(0), type.shape) : copyLinear(tangentId),
+    );
   }
   return { primal, linear: l.build(), residuals: residualNames };
 }
@@ -115,10 +125,13 @@ export interface LinearTransposeOptions {
  * linear input x, computing Aᵀ·c where the original computes A·t.
  */
 export function linearTranspose(graph: Graph, options: LinearTransposeOptions = {}): Graph {
-  const linearInputs = options.linearInputs ?? graph.inputs.filter((n) => n.name.startsWith("tangent/")).map((n) => n.name);
+  const linearInputs =
+    options.linearInputs ??
+    graph.inputs.filter((n) => n.name.startsWith("tangent/")).map((n) => n.name);
   const linearIds = linearInputs.map((name) => {
     const node = graph.findNode(name);
-    if (!node || node.op !== "input") throw new NncError("NNC1005", `"${name}" is not an input of graph "${graph.name}"`);
+    if (!node || node.op !== "input")
+      throw new NncError("NNC1005", `"${name}" is not an input of graph "${graph.name}"`);
     return node.id;
   });
   const linear = reachableFrom(graph, linearIds);
@@ -133,10 +146,18 @@ export function linearTranspose(graph: Graph, options: LinearTransposeOptions = 
     const type = graph.node(output.node).type;
     seeds.set(output.node, h.input(`cotangent/${output.name}`, type.shape, type.dtype));
   }
-  const cotangents = transposeLinear(h, { graph, linear }, seeds, residualCopier(h, graph, presets));
+  const cotangents = transposeLinear(
+    h,
+    { graph, linear },
+    seeds,
+    residualCopier(h, graph, presets),
+  );
   for (const [k, name] of linearInputs.entries()) {
     const type = graph.node(linearIds[k]!).type;
-    h.output(`cotangent/${name}`, cotangents.get(linearIds[k]!) ?? h.broadcastTo(h.constant(0), type.shape));
+    h.output(
+      `cotangent/${name}`,
+      cotangents.get(linearIds[k]!) ?? h.broadcastTo(h.constant(0), type.shape),
+    );
   }
   return h.build();
 }
@@ -170,7 +191,10 @@ export function vjp(graph: Graph, options: VjpOptions): Graph {
     const tangentId = trace.tangentIds[output.node];
     if (tangentId == null) continue;
     const type = combined.node(tangentId).type;
-    const seed = options.seed === "ones" ? h.broadcastTo(h.constant(1), type.shape) : h.input(`cotangent/${name}`, type.shape);
+    const seed =
+      options.seed === "ones"
+        ? h.broadcastTo(h.constant(1), type.shape)
+        : h.input(`cotangent/${name}`, type.shape);
     const previous = seeds.get(tangentId);
     seeds.set(tangentId, previous ? h.add(previous, seed) : seed);
   }
@@ -181,7 +205,8 @@ export function vjp(graph: Graph, options: VjpOptions): Graph {
     const type = combined.node(id).type;
     h.output(gradName(name), cotangents.get(id) ?? h.broadcastTo(h.constant(0), type.shape));
   }
-  for (const update of combined.updates) h.update(copy(combined.findNode(update.param)!.id), copy(update.node));
+  for (const update of combined.updates)
+    h.update(copy(combined.findNode(update.param)!.id), copy(update.node));
   return pruneGraph(h.build());
 }
 
@@ -195,7 +220,11 @@ export function vjp(graph: Graph, options: VjpOptions): Graph {
  */
 export function grad(graph: Graph, options: DiffOptions): Graph {
   const of = ofList(options);
-  if (of.length !== 1) throw new NncError("NNC1002", `grad differentiates one output; got ${of.length} (use vjp for several)`);
+  if (of.length !== 1)
+    throw new NncError(
+      "NNC1002",
+      `grad differentiates one output; got ${of.length} (use vjp for several)`,
+    );
   const output = graph.outputs.find((o) => o.name === of[0]);
   if (output) {
     const node = graph.node(output.node);
@@ -214,7 +243,11 @@ export function grad(graph: Graph, options: DiffOptions): Graph {
 export function valueAndGrad(
   graph: Graph,
   options: DiffOptions,
-): { readonly graph: Graph; readonly value: string; readonly grads: Readonly<Record<string, string>> } {
+): {
+  readonly graph: Graph;
+  readonly value: string;
+  readonly grads: Readonly<Record<string, string>>;
+} {
   const result = grad(graph, options);
   const wrt = wrtList(graph, options);
   return {

@@ -69,7 +69,9 @@ export function traceJvp(graph: Graph, request: TraceRequest): JvpTrace {
     primal.push(p);
     if (node.op === "input" || node.op === "param") {
       if (request.wrt.includes(node.name)) {
-        const t = g.atLocation(node.loc, () => g.input(`${prefix}${node.name}`, node.type.shape, node.type.dtype));
+        const t = g.atLocation(node.loc, () =>
+          g.input(`${prefix}${node.name}`, node.type.shape, node.type.dtype),
+        );
         tangentInputs.set(node.name, t.id);
         tangent.push(t);
       } else {
@@ -152,7 +154,10 @@ function checkRequest(graph: Graph, request: TraceRequest): void {
   for (const name of request.wrt) {
     const node = graph.findNode(name);
     if (!node || (node.op !== "input" && node.op !== "param")) {
-      throw new NncError("NNC1005", `cannot differentiate with respect to "${name}": no input or parameter has that name`);
+      throw new NncError(
+        "NNC1005",
+        `cannot differentiate with respect to "${name}": no input or parameter has that name`,
+      );
     }
     if (node.type.dtype !== "float32") {
       throw new NncError(
@@ -165,7 +170,10 @@ function checkRequest(graph: Graph, request: TraceRequest): void {
   for (const name of request.of) {
     const output = graph.outputs.find((o) => o.name === name);
     if (!output) {
-      throw new NncError("NNC1005", `cannot differentiate "${name}": the graph has no output of that name (outputs: ${graph.outputs.map((o) => JSON.stringify(o.name)).join(", ")})`);
+      throw new NncError(
+        "NNC1005",
+        `cannot differentiate "${name}": the graph has no output of that name (outputs: ${graph.outputs.map((o) => JSON.stringify(o.name)).join(", ")})`,
+      );
     }
     const node = graph.node(output.node);
     if (node.type.dtype !== "float32") {

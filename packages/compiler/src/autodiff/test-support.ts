@@ -6,8 +6,8 @@ import {
   GraphBuilder,
   type OpName,
   type OpSample,
-  randomData,
   type Rng,
+  randomData,
   sizeOf,
 } from "@nnc/core";
 
@@ -22,7 +22,10 @@ export function sampleGraph(op: OpName, sample: OpSample): Graph {
 /** Random feeds for a sample's inputs. */
 export function sampleFeeds(sample: OpSample, rng: Rng): Record<string, Float64Array> {
   return Object.fromEntries(
-    sample.inputs.map((t, i) => [`in${i}`, randomData(t.dtype, sizeOf(t.shape), rng, sample.ranges?.[i] ?? [-2, 2])]),
+    sample.inputs.map((t, i) => [
+      `in${i}`,
+      randomData(t.dtype, sizeOf(t.shape), rng, sample.ranges?.[i] ?? [-2, 2]),
+    ]),
   );
 }
 
@@ -55,7 +58,9 @@ export function finiteDifference(
   epsilon = 1e-6,
 ): Float64Array {
   const shifted = (s: number) =>
-    Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, tangents[k] ? axpy(v, s, tangents[k]!) : v]));
+    Object.fromEntries(
+      Object.entries(feeds).map(([k, v]) => [k, tangents[k] ? axpy(v, s, tangents[k]!) : v]),
+    );
   const plus = evaluate(graph, shifted(epsilon))[out]!;
   const minus = evaluate(graph, shifted(-epsilon))[out]!;
   return Float64Array.from(plus, (p, i) => (p - minus[i]!) / (2 * epsilon));

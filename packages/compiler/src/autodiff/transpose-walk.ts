@@ -1,4 +1,11 @@
-import { type Graph, type GraphBuilder, opDef, shapesEqual, formatShape, type Value } from "@nnc/core";
+import {
+  formatShape,
+  type Graph,
+  type GraphBuilder,
+  opDef,
+  shapesEqual,
+  type Value,
+} from "@nnc/core";
 
 /** A linear computation to transpose, and where its non-linear values come from. */
 export interface LinearProgram {
@@ -30,7 +37,9 @@ export function transposeLinear(
     if (!ct || node.op === "input" || node.op === "param" || node.op === "constant") continue;
     const def = opDef(node.op);
     if (!def.transpose) {
-      throw new Error(`nnc bug: ${node.op} appears in a linear computation but has no transpose rule`);
+      throw new Error(
+        `nnc bug: ${node.op} appears in a linear computation but has no transpose rule`,
+      );
     }
     const isLinear = node.inputs.map((i) => linear.has(i));
     const results = h.atLocation(node.loc, () =>
@@ -56,7 +65,10 @@ export function transposeLinear(
         );
       }
       const previous = cotangents.get(input);
-      cotangents.set(input, previous ? h.atLocation(node.loc, () => h.add(previous, contribution)) : contribution);
+      cotangents.set(
+        input,
+        previous ? h.atLocation(node.loc, () => h.add(previous, contribution)) : contribution,
+      );
     });
   }
   return cotangents;
@@ -66,7 +78,11 @@ export function transposeLinear(
  * Copies non-linear nodes of `graph` into `h` on first use (with their own non-linear inputs),
  * so the transposed graph holds only the residuals it actually reads.
  */
-export function residualCopier(h: GraphBuilder, graph: Graph, preset?: Map<number, Value>): (id: number) => Value {
+export function residualCopier(
+  h: GraphBuilder,
+  graph: Graph,
+  preset?: Map<number, Value>,
+): (id: number) => Value {
   const copies = preset ?? new Map<number, Value>();
   const copy = (id: number): Value => {
     const done = copies.get(id);

@@ -75,6 +75,10 @@ export function scaleJvp<A>(args: JvpArgs<A>, factor: (x: Value, y: Value) => Va
 }
 
 /** The cotangent list of a transpose rule where only operand `i` receives `value`. */
-export function onlyOperand(args: TransposeArgs<unknown>, i: number, value: Value): (Value | null)[] {
+export function onlyOperand(
+  args: TransposeArgs<unknown>,
+  i: number,
+  value: Value,
+): (Value | null)[] {
   return args.types.map((_, k) => (k === i ? value : null));
 }

@@ -1,9 +1,12 @@
 import { attrInt, attrPadding2d, attrPair, checkKeys } from "../attr-check.js";
 import { dilatedWindow } from "../conv-options.js";
 import type { DType } from "../dtype.js";
+import type { GraphBuilder } from "../graph-builder.js";
 import type { Conv2dAttrs, Conv2dTransposeAttrs, Pair } from "../op-attrs.js";
 import { defineOp, type OpFamily, type RefTensor, type RuleContext } from "../op-def.js";
-import { formatShape, type TensorType } from "../shape.js";
+import { formatShape, type Shape, sizeOf, type TensorType } from "../shape.js";
+import type { Value } from "../value.js";
+import { multilinearJvp, zeros } from "./ad-util.js";
 import { refTensor } from "./ref-util.js";
 
 /** The convolution ops. */
@@ -133,6 +136,19 @@ const conv2d = defineOp<Conv2dAttrs>({
   },
   inferDtype: (inputs, _attrs, ctx) => requireFloat32(inputs, ["input", "kernel"], ctx),
   evaluate: ([x, w], attrs) => conv2dRef(x!, w!, attrs),
+  jvp: (args) => multilinearJvp(args, [0, 1], (ops) => args.g.apply("conv2d", ops, args.attrs)),
+  linearity: { kind: "separate", operands: [0, 1] },
+  // w.r.t. the input: a "full" correlation with the 180°-rotated kernel (conv2d_transpose);
+  // w.r.t. the kernel: the correlation of the input with the output cotangent.
+  transpose: ({ g, ct, attrs, types, residuals: [x, w], linear }) => [
+    linear[0] ? conv2dInputAdjoint(g, ct, w!, attrs, types[0]!.shape) : null,
+    linear[1]
+      ? g.conv2dBackwardKernel(x!, ct, {
+          ...attrs,
+          kernel: [types[1]!.shape[2]!, types[1]!.shape[3]!],
+        })
+      : null,
+  ],
 });
 
 /**
@@ -233,6 +249,23 @@ const conv2dTranspose = defineOp<Conv2dTransposeAttrs>({
   },
   inferDtype: (inputs, _attrs, ctx) => requireFloat32(inputs, ["input", "kernel"], ctx),
   evaluate: ([x, w], attrs) => conv2dTransposeRef(x!, w!, attrs),
+  jvp: (args) =>
+    multilinearJvp(args, [0, 1], (ops) => args.g.apply("conv2d_transpose", ops, args.attrs)),
+  linearity: { kind: "separate", operands: [0, 1] },
+  // conv2d_transpose(·, w) is the adjoint of conv2d(·, w): its own adjoint is conv2d, and its
+  // kernel gradient is conv2d_backward_kernel with the roles of input and cotangent swapped.
+  transpose: ({ g, ct, attrs, types, residuals: [x, w], linear }) => {
+    const { outputPadding: _, ...conv } = attrs;
+    return [
+      linear[0] ? cropTo(g, g.conv2d(ct, w!, convOptions(conv)), types[0]!.shape) : null,
+      linear[1]
+        ? g.conv2dBackwardKernel(ct, padToConvOutput(g, x!, ct.shape, types[1]!.shape, conv), {
+            ...conv,
+            kernel: [types[1]!.shape[2]!, types[1]!.shape[3]!],
+          })
+        : null,
+    ];
+  },
 });
 
 /**
@@ -279,3 +312,78 @@ function conv2dTransposeRef(x: RefTensor, w: RefTensor, attrs: Conv2dTransposeAt
 
 /** The records of the convolution ops. */
 export const convOps: OpFamily<ConvOp> = { conv2d, conv2d_transpose: conv2dTranspose };
+
+/**
+ * The cotangent of conv2d's input: conv2d_transpose of the output cotangent with the same
+ * kernel and attributes. Strides make several input extents map to one output extent; the
+ * output padding picks back the input's own (H − the extent the transpose reaches by itself).
+ */
+export function conv2dInputAdjoint(
+  g: GraphBuilder,
+  cotangent: Value,
+  kernel: Value,
+  attrs: Conv2dAttrs,
+  inputShape: Shape,
+): Value {
+  // An input without spatial extent has an empty cotangent, which conv2d_transpose cannot make.
+  if (sizeOf(inputShape) === 0) return zeros(g, inputShape);
+  const reach = (axis: 0 | 1): number => {
+    const [before, after] = attrs.padding[axis];
+    return (
+      (cotangent.shape[2 + axis]! - 1) * attrs.strides[axis] -
+      before -
+      after +
+      (kernel.shape[2 + axis]! - 1) * attrs.dilations[axis] +
+      1
+    );
+  };
+  return g.apply("conv2d_transpose", [cotangent, kernel], {
+    ...attrs,
+    outputPadding: [inputShape[2]! - reach(0), inputShape[3]! - reach(1)],
+  });
+}
+
+/** conv2d options that reproduce canonical attributes exactly. */
+function convOptions(attrs: Conv2dAttrs) {
+  return {
+    stride: attrs.strides,
+    dilation: attrs.dilations,
+    groups: attrs.groups,
+    padding: attrs.padding,
+  } as const;
+}
+
+/**
+ * Crops the spatial extent of `x` to `shape` (an output padding ≥ stride makes conv2d's result
+ * larger than the transpose's input; the extra rows never received a contribution).
+ */
+function cropTo(g: GraphBuilder, x: Value, shape: Shape): Value {
+  if (x.shape[2] === shape[2] && x.shape[3] === shape[3]) return x;
+  return g.slice(x, [0, 0, 0, 0], [...shape]);
+}
+
+/**
+ * Zero-pads `x` at the bottom/right to the extent conv2d(`input`) would have with this kernel:
+ * with an outputPadding ≥ stride, that extent exceeds x's, and the extra rows pair with zeros.
+ */
+function padToConvOutput(
+  g: GraphBuilder,
+  x: Value,
+  input: Shape,
+  kernel: Shape,
+  attrs: Conv2dAttrs,
+): Value {
+  const extent = (axis: 0 | 1) => {
+    const [before, after] = attrs.padding[axis];
+    const window = (kernel[2 + axis]! - 1) * attrs.dilations[axis] + 1;
+    return Math.floor((input[2 + axis]! + before + after - window) / attrs.strides[axis]) + 1;
+  };
+  const extra = [extent(0) - x.shape[2]!, extent(1) - x.shape[3]!];
+  if (extra[0] === 0 && extra[1] === 0) return x;
+  return g.pad(x, [
+    [0, 0],
+    [0, 0],
+    [0, extra[0]!],
+    [0, extra[1]!],
+  ]);
+}

@@ -174,8 +174,63 @@ export const layoutSamples: SampleFamily<LayoutOp> = {
           value: Number.NEGATIVE_INFINITY,
         },
       },
+      // Interior padding (the transpose of a strided slice), also over an empty axis.
+      {
+        inputs: [f32(3, 2)],
+        attrs: {
+          pads: [
+            [1, 0],
+            [0, 2],
+          ],
+          value: 0,
+          interior: [1, 2],
+        },
+      },
+      {
+        inputs: [f32(0, 3, 1)],
+        attrs: {
+          pads: [
+            [1, 1],
+            [0, 0],
+            [2, 0],
+          ],
+          value: 0.5,
+          interior: [2, 1, 3],
+        },
+      },
+      // All-zero interior padding is the plain pad (and is dropped from the attributes).
+      {
+        inputs: [i32(2, 2)],
+        attrs: {
+          pads: [
+            [0, 1],
+            [1, 0],
+          ],
+          value: 3,
+          interior: [0, 0],
+        },
+      },
     ],
     invalid: [
+      {
+        inputs: [f32(2, 2)],
+        attrs: {
+          pads: [
+            [1, 1],
+            [0, 0],
+          ],
+          value: 0,
+          interior: [1],
+        },
+        code: "NNC1002",
+        why: "one interior entry for rank 2",
+      },
+      {
+        inputs: [f32(2)],
+        attrs: { pads: [[1, 1]], value: 0, interior: [-1] },
+        code: "NNC1002",
+        why: "a negative interior",
+      },
       {
         inputs: [f32(2, 2)],
         attrs: { pads: [[1, 1]], value: 0 },

@@ -351,3 +351,87 @@ describe("layout errors", () => {
     `);
   });
 });
+
+describe("pad with interior padding", () => {
+  it("inserts interior padding between neighbours, as lax.pad", () => {
+    // [1 2 3]: one slot between neighbours, one before, two after: 1 + 3 + 2·1 + 2 = 8
+    expect(run([3], [1, 2, 3], (g, x) => g.pad(x, [[1, 2]], 0, { interior: 1 }))).toEqual({
+      shape: [8],
+      values: [0, 1, 0, 2, 0, 3, 0, 0],
+      attrs: { pads: [[1, 2]], value: 0, interior: [1] },
+    });
+    // rows [1 2] [3 4]: two rows between the rows, a column after; the slots take the value too
+    const padded = run([2, 2], [1, 2, 3, 4], (g, x) =>
+      g.pad(
+        x,
+        [
+          [0, 0],
+          [0, 1],
+        ],
+        9,
+        { interior: [2, 0] },
+      ),
+    );
+    expect(padded.shape).toEqual([4, 3]);
+    expect(padded.values).toEqual([1, 2, 9, 9, 9, 9, 9, 9, 9, 3, 4, 9]);
+    // an empty axis has no gaps: only before + after remain
+    expect(
+      run([0, 2], [], (g, x) =>
+        g.pad(
+          x,
+          [
+            [1, 1],
+            [0, 0],
+          ],
+          5,
+          { interior: 3 },
+        ),
+      ),
+    ).toMatchObject({ shape: [2, 5], values: new Array(10).fill(5) });
+  });
+
+  it("stores all-zero interior padding as a plain pad", () => {
+    expect(run([2], [1, 2], (g, x) => g.pad(x, 1, 0, { interior: 0 })).attrs).toEqual({
+      pads: [[1, 1]],
+      value: 0,
+    });
+  });
+
+  it("with interior padding is the transpose of a strided slice", () => {
+    // slice rows 1, 3, 5 of 7 and columns 0, 3 of 5; the adjoint pads by the start before,
+    // step − 1 between, and the rest after: rows [1, 1] interior 1, columns [0, 1] interior 2.
+    const g = new GraphBuilder("adjoint");
+    const x = g.input("x", [7, 5]);
+    const y = g.input("y", [3, 2]);
+    g.output("sliced", g.slice(x, [1, 0], [7, 5], [2, 3]));
+    const back = g.pad(
+      y,
+      [
+        [1, 1],
+        [0, 1],
+      ],
+      0,
+      { interior: [1, 2] },
+    );
+    g.output("padded", back);
+    const xs = iota(35).map((i) => Math.sin(i + 1));
+    const ys = [0.5, -1, 2, 0.25, -3, 1.5];
+    const { sliced, padded } = evaluate(g.build(), { x: xs, y: ys });
+    expect(back.shape).toEqual([7, 5]);
+    const dot = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+      Array.from(a).reduce((s, v, i) => s + v * b[i]!, 0);
+    expect(dot(sliced!, ys)).toBeCloseTo(dot(xs, padded!), 12);
+    expect(Array.from(padded!).filter((v) => v !== 0)).toEqual(ys);
+  });
+
+  it("needs one non-negative interior entry per axis", () => {
+    const g = new GraphBuilder();
+    const x = g.input("x", [2, 3]);
+    expect(() => g.pad(x, 0, 0, { interior: [1] })).toThrow(
+      'NNC1002: pad: attribute "interior" needs one entry per axis (2), got 1: [1]',
+    );
+    expect(() => g.pad(x, 0, 0, { interior: -1 })).toThrow(
+      'NNC1002: pad: attribute "interior" must be a list of integers ≥ 0, got [-1,-1]',
+    );
+  });
+});

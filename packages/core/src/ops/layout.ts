@@ -1,8 +1,9 @@
 import { attrInt, attrIntList, attrNumber, attrPairList, checkKeys } from "../attr-check.js";
-import type { OpAttrMap, SliceAttrs } from "../op-attrs.js";
+import type { OpAttrMap, PadAttrs, Pair, SliceAttrs } from "../op-attrs.js";
 import { defineOp, type OpFamily, type RuleContext } from "../op-def.js";
 import { operandRole } from "../rule-context.js";
 import { formatShape, type Shape, sizeOf } from "../shape.js";
+import { jointLinearJvp, unbroadcast } from "./ad-util.js";
 import { normalizeAxes, normalizeAxis } from "./reduce.js";
 import { broadcastIndices, ravel, refTensor, unravel } from "./ref-util.js";
 
@@ -81,6 +82,9 @@ const reshape = defineOp<Attrs<"reshape">>({
   },
   inferDtype: ([x]) => x!.dtype,
   evaluate: ([x], { shape }) => refTensor(shape, x!.data.slice()),
+  jvp: (args) => jointLinearJvp(args, "reshape"),
+  linearity: { kind: "joint", operands: [0] },
+  transpose: ({ g, ct, types }) => [g.reshape(ct, types[0]!.shape)],
 });
 
 const transpose = defineOp<Attrs<"transpose">>({
@@ -115,6 +119,13 @@ const transpose = defineOp<Attrs<"transpose">>({
       out[flat] = x!.data[ravel(source, x!.shape)]!;
     }
     return refTensor(shape, out);
+  },
+  jvp: (args) => jointLinearJvp(args, "transpose"),
+  linearity: { kind: "joint", operands: [0] },
+  transpose: ({ g, ct, attrs: { perm } }) => {
+    const inverse = new Array<number>(perm.length);
+    perm.forEach((p, i) => (inverse[p] = i));
+    return [g.transpose(ct, inverse)];
   },
 });
 
@@ -151,6 +162,9 @@ const broadcastTo = defineOp<Attrs<"broadcast_to">>({
       Float64Array.from(map!, (i) => x!.data[i]!),
     );
   },
+  jvp: (args) => jointLinearJvp(args, "broadcast_to"),
+  linearity: { kind: "joint", operands: [0] },
+  transpose: ({ g, ct, types }) => [unbroadcast(g, ct, types[0]!.shape)],
 });
 
 function sliceExtent(start: number, end: number, step: number): number {
@@ -195,6 +209,19 @@ const slice = defineOp<SliceAttrs>({
     }
     return refTensor(shape, out);
   },
+  jvp: (args) => jointLinearJvp(args, "slice"),
+  linearity: { kind: "joint", operands: [0] },
+  // A strided slice's adjoint puts each element back where it came from: zero padding with
+  // step − 1 interior zeros between elements (lax.pad's interior padding).
+  transpose: ({ g, ct, attrs: { start, end, step }, types }) => {
+    const shape = types[0]!.shape;
+    const pads = start.map((s, i): [number, number] => {
+      const n = sliceExtent(s, end[i]!, step[i]!);
+      const covered = n === 0 ? 0 : (n - 1) * step[i]! + 1;
+      return [s, shape[i]! - s - covered];
+    });
+    return [g.pad(ct, pads, 0, { interior: step.map((s) => s - 1) })];
+  },
 });
 
 /** pad's fill value: any number but NaN. */
@@ -210,14 +237,26 @@ function padValue(raw: Readonly<Record<string, unknown>>, ctx: RuleContext): num
   return value;
 }
 
-const pad = defineOp<Attrs<"pad">>({
+/**
+ * pad's output extent along one axis: the `d` elements with `interior` slots between
+ * neighbours (d − 1 gaps; none when d = 0), plus the edges.
+ */
+function paddedExtent(d: number, [before, after]: Pair, interior: number): number {
+  return before + after + (d === 0 ? 0 : d + (d - 1) * interior);
+}
+
+function paddedShape(shape: Shape, { pads, interior }: PadAttrs): number[] {
+  return shape.map((d, i) => paddedExtent(d, pads[i]!, interior?.[i] ?? 0));
+}
+
+const pad = defineOp<PadAttrs>({
   name: "pad",
-  doc: "Pads every axis with a constant: [before, after] elements per axis.",
+  doc: "Pads every axis with a constant: [before, after] elements per axis, optionally `interior` between neighbours.",
   category: "layout",
   kind: "primitive",
   operands: ["x"],
   validateAttrs: (raw, ctx) => {
-    checkKeys(raw, ["pads", "value"], ctx);
+    checkKeys(raw, ["pads", "value", "interior"], ctx);
     const pads = attrPairList(raw, "pads", ctx, 0);
     checkPerAxis(pads, "pads", ctx);
     const value = padValue(raw, ctx);
@@ -228,18 +267,46 @@ const pad = defineOp<Attrs<"pad">>({
     if (dtype === "bool" && value !== 0 && value !== 1) {
       ctx.fail("NNC1002", `attribute "value" must be 0 or 1 to pad bool, got ${value}`);
     }
-    return { pads, value };
+    if (raw.interior === undefined) return { pads, value };
+    const interior = attrIntList(raw, "interior", ctx, 0);
+    checkPerAxis(interior, "interior", ctx);
+    // All-zero interior padding is the plain pad: left out, so there is one canonical form.
+    return interior.some((k) => k !== 0) ? { pads, value, interior } : { pads, value };
   },
-  inferShape: ([x], { pads }) => x!.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]),
+  inferShape: ([x], attrs) => paddedShape(x!.shape, attrs),
   inferDtype: ([x]) => x!.dtype,
-  evaluate: ([x], { pads, value }) => {
-    const shape = x!.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
+  evaluate: ([x], attrs) => {
+    const { pads, value, interior } = attrs;
+    const shape = paddedShape(x!.shape, attrs);
     const out = new Float64Array(sizeOf(shape)).fill(value);
     for (let flat = 0; flat < x!.data.length; flat++) {
-      const coords = unravel(flat, x!.shape).map((c, i) => c + pads[i]![0]);
+      const coords = unravel(flat, x!.shape).map(
+        (c, i) => pads[i]![0] + c * (1 + (interior?.[i] ?? 0)),
+      );
       out[ravel(coords, shape)] = x!.data[flat]!;
     }
     return refTensor(shape, out);
+  },
+  // Padding with a constant is affine: the tangent is padded with zeros.
+  jvp: ({ g, attrs, tangent }) => {
+    const t = tangent(0);
+    return t && g.apply("pad", [t], { ...attrs, value: 0 });
+  },
+  linearity: { kind: "joint", operands: [0] },
+  transpose: ({ g, ct, attrs, types }) => {
+    const shape = types[0]!.shape;
+    const interior = attrs.interior ?? shape.map(() => 0);
+    return [
+      g.slice(
+        ct,
+        attrs.pads.map(([before]) => before),
+        attrs.pads.map(
+          ([before], i) =>
+            before + (shape[i]! === 0 ? 0 : (shape[i]! - 1) * (interior[i]! + 1) + 1),
+        ),
+        interior.map((k) => k + 1),
+      ),
+    ];
   },
 });
 
@@ -313,6 +380,17 @@ const concat = defineOp<Attrs<"concat">>({
       }
     }
     return refTensor(shape, out);
+  },
+  jvp: (args) => jointLinearJvp(args, "concat"),
+  linearity: { kind: "joint", operands: "all" },
+  transpose: ({ g, ct, attrs: { axis }, types }) => {
+    let offset = 0;
+    return types.map((t) => {
+      const start = t.shape.map((_, i) => (i === axis ? offset : 0));
+      const end = ct.shape.map((d, i) => (i === axis ? offset + t.shape[axis]! : d));
+      offset += t.shape[axis]!;
+      return g.slice(ct, start, end);
+    });
   },
 });
 

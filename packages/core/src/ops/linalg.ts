@@ -1,9 +1,19 @@
 import { noAttrs } from "../attr-check.js";
 import type { DType } from "../dtype.js";
+import type { GraphBuilder } from "../graph-builder.js";
 import type { NoAttrs } from "../op-attrs.js";
 import { defineOp, type OpFamily, type RefTensor, type RuleContext } from "../op-def.js";
 import { formatShape, type Shape, sizeOf, type TensorType, tryBroadcastShapes } from "../shape.js";
+import type { Value } from "../value.js";
+import { multilinearJvp, unbroadcast } from "./ad-util.js";
 import { broadcastIndices, refTensor } from "./ref-util.js";
+
+/** Swaps the last two axes (a matrix transpose over any batch axes). */
+function swapLastAxes(g: GraphBuilder, x: Value): Value {
+  const perm = x.shape.map((_, i) => i);
+  [perm[x.rank - 2], perm[x.rank - 1]] = [perm[x.rank - 1]!, perm[x.rank - 2]!];
+  return g.transpose(x, perm);
+}
 
 /** The linear-algebra ops. */
 export type LinalgOp = "matmul" | "dense";
@@ -89,6 +99,13 @@ const matmul = defineOp<NoAttrs>({
   inferShape: ([a, b], _attrs, ctx) => matmulShape(a!.shape, b!.shape, ctx),
   inferDtype: (inputs, _attrs, ctx) => sameNumericDtype(inputs, ["lhs", "rhs"], ctx),
   evaluate: ([a, b]) => matmulRef(a!, b!),
+  jvp: (args) => multilinearJvp(args, [0, 1], ([a, b]) => args.g.matmul(a!, b!)),
+  linearity: { kind: "separate", operands: [0, 1] },
+  // C = A·B: Ā = C̄·Bᵀ and B̄ = Aᵀ·C̄, summed over any broadcast batch axes.
+  transpose: ({ g, ct, types, residuals: [a, b], linear }) => [
+    linear[0] ? unbroadcast(g, g.matmul(ct, swapLastAxes(g, b!)), types[0]!.shape) : null,
+    linear[1] ? unbroadcast(g, g.matmul(swapLastAxes(g, a!), ct), types[1]!.shape) : null,
+  ],
 });
 
 /**

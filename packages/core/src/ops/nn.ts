@@ -219,9 +219,11 @@ function softmaxFamilyOp<N extends "softmax" | "log_softmax">(name: N, log: bool
       return refTensor(x!.shape, out);
     },
     decompose(g, [x], { axis }) {
+      // log_sum_exp's own decomposition stops the gradient at its maximum.
       if (log) return g.sub(x!, g.logSumExp(x!, axis, { keepDims: true }));
-      // Subtracting the maximum keeps every exponent ≤ 0: no overflow, and the sum is ≥ 1.
-      const e = g.exp(g.sub(x!, g.max(x!, axis, { keepDims: true })));
+      // Subtracting the maximum keeps every exponent ≤ 0: no overflow, and the sum is ≥ 1. It
+      // cancels in the ratio, so differentiation holds it constant instead of differentiating max.
+      const e = g.exp(g.sub(x!, g.stopGradient(g.max(x!, axis, { keepDims: true }))));
       return g.div(e, g.sum(e, axis, { keepDims: true }));
     },
   });
@@ -275,6 +277,13 @@ export const dropout = defineOp<OpAttrMap["dropout"]>({
     for (let i = 0; i < out.length; i++) out[i] = mask[i] ? x!.data[i]! * keepScale : 0;
     return refTensor(x!.shape, out);
   },
+  // The same seeded mask on the tangent: a diagonal map, so its own transpose.
+  jvp: ({ g, attrs, tangent }) => {
+    const t = tangent(0);
+    return t && g.apply("dropout", [t], attrs);
+  },
+  linearity: { kind: "joint", operands: [0] },
+  transpose: ({ g, ct, attrs }) => [g.apply("dropout", [ct], attrs)],
 });
 
 /** The nn family's records, keyed by op name. */

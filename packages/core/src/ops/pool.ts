@@ -110,6 +110,14 @@ const maxPool2d = defineOp<Pool2dAttrs>({
       for (const v of values) if (v > best || Number.isNaN(v)) best = v;
       return best;
     }),
+  // Each output takes its window's winner: the tangent is gathered at the argmax (the backward
+  // pass keeps int32 indices, not the input, and scatter-adds to them).
+  jvp: ({ g, primals: [x], attrs, tangent }) => {
+    const t = tangent(0);
+    if (!t) return null;
+    const winners = g.apply("max_pool2d_argmax", [x!], attrs);
+    return g.gatherSpatial(t, winners);
+  },
 });
 
 /**
@@ -134,6 +142,14 @@ const avgPool2d = defineOp<AvgPool2dAttrs>({
       for (const v of values) sum += v;
       return sum / (attrs.countIncludePad ? windowSize : values.length);
     }),
+  jvp: ({ g, attrs, tangent }) => {
+    const t = tangent(0);
+    return t && g.apply("avg_pool2d", [t], attrs);
+  },
+  linearity: { kind: "joint", operands: [0] },
+  transpose: ({ g, ct, attrs, types }) => [
+    g.avgPool2dBackward(ct, { ...attrs, inputShape: [types[0]!.shape[2]!, types[0]!.shape[3]!] }),
+  ],
 });
 
 /** The records of the pooling ops. */

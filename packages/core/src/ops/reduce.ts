@@ -4,6 +4,7 @@ import type { GraphBuilder } from "../graph-builder.js";
 import type { ReduceAttrs } from "../op-attrs.js";
 import {
   defineOp,
+  type JvpArgs,
   type OpDef,
   type OpFamily,
   type RefTensor,
@@ -141,19 +142,51 @@ function defineFold(
 }
 
 // Math.max / Math.min propagate NaN, as NumPy's max and min do.
-const sum = defineFold("sum", "Sum over the given axes.", 0, (acc, v) => acc + v);
-const max = defineFold(
-  "max",
-  "Maximum over the given axes (−∞ over an empty extent; NaN propagates).",
-  Number.NEGATIVE_INFINITY,
-  Math.max,
-);
-const min = defineFold(
-  "min",
-  "Minimum over the given axes (+∞ over an empty extent; NaN propagates).",
-  Number.POSITIVE_INFINITY,
-  Math.min,
-);
+const sum: OpDef<ReduceAttrs> = {
+  ...defineFold("sum", "Sum over the given axes.", 0, (acc, v) => acc + v),
+  jvp: ({ g, attrs, tangent }) => {
+    const t = tangent(0);
+    return t && g.apply("sum", [t], attrs);
+  },
+  linearity: { kind: "joint", operands: [0] },
+  // The adjoint of summing is broadcasting back over the summed axes.
+  transpose: ({ g, ct, attrs, types }) => {
+    const shape = types[0]!.shape;
+    const kept = attrs.keepDims ? ct : g.reshape(ct, reducedShape(shape, attrs.axes, true));
+    return [kept.shape.join() === shape.join() ? kept : g.broadcastTo(kept, shape)];
+  },
+};
+const max: OpDef<ReduceAttrs> = {
+  ...defineFold(
+    "max",
+    "Maximum over the given axes (−∞ over an empty extent; NaN propagates).",
+    Number.NEGATIVE_INFINITY,
+    Math.max,
+  ),
+  jvp: extremumJvp,
+};
+const min: OpDef<ReduceAttrs> = {
+  ...defineFold(
+    "min",
+    "Minimum over the given axes (+∞ over an empty extent; NaN propagates).",
+    Number.POSITIVE_INFINITY,
+    Math.min,
+  ),
+  jvp: extremumJvp,
+};
+
+/**
+ * JVP of max/min over axes: the mean of the tangent over the positions that attain the extremum
+ * (ties share it, as in JAX), i.e. Σ t · [x = m] / count.
+ */
+function extremumJvp({ g, primals: [x], out, attrs, tangent }: JvpArgs<ReduceAttrs>): Value | null {
+  const t = tangent(0);
+  if (!t) return null;
+  const extremum = attrs.keepDims ? out : g.reshape(out, reducedShape(x!.shape, attrs.axes, true));
+  const hits = g.cast(g.eq(x!, extremum), "float32");
+  const weights = g.div(hits, g.sum(hits, attrs.axes, { keepDims: true }));
+  return g.apply("sum", [g.mul(t, weights)], attrs);
+}
 
 function reducedCount(shape: Shape, axes: readonly number[]): number {
   return sizeOf(axes.map((a) => shape[a]!));
@@ -210,10 +243,12 @@ const logSumExp = defineOp<ReduceAttrs>({
 
 function decomposeLogSumExp(g: GraphBuilder, x: Value, attrs: ReduceAttrs): Value {
   const keep = { keepDims: true };
-  const peak = g.max(x, attrs.axes, keep);
+  // The shift only guards against overflow and cancels in the result (its derivative is 0), so
+  // differentiation treats it as a constant rather than differentiate max (as jax.nn.logsumexp).
+  const peak = g.stopGradient(g.max(x, attrs.axes, keep));
   // Shift by the maximum only where it is finite (m − m is 0 exactly then, NaN for ±∞): an
   // infinite shift would turn x − m into ∞ − ∞. With a shift of 0 the sum of exponentials gives
-  // the right ±∞ by itself. Gradients need no stop: the shift cancels (d/dm of the result is 0).
+  // the right ±∞ by itself.
   const finite = g.eq(g.sub(peak, peak), 0);
   const shift = g.select(finite, peak, 0);
   const result = g.add(g.log(g.sum(g.exp(g.sub(x, shift)), attrs.axes, keep)), shift);
