@@ -11,6 +11,7 @@ export {
   valueAndGrad,
   vjp,
 } from "./autodiff/api.js";
+export { stopGradient } from "./autodiff/stop-gradient.js";
 export { type AdamOptions, adam, adamw } from "./optimizers/adam.js";
 export { type MomentumOptions, momentum } from "./optimizers/momentum.js";
 export type { Optimizer, UpdateContext } from "./optimizers/optimizer.js";

@@ -12,6 +12,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { grad, jvp } from "./api.js";
 import {
+  adjointChecks,
   dot,
   finiteDifference,
   maxError,
@@ -109,60 +110,10 @@ describe.each(primitives.filter((op) => opDef(op).jvp && !(op in JVP_BY_DEFINITI
 
 describe.each(OP_NAMES.filter((op) => opDef(op).transpose))("transpose of %s", (op) => {
   it("satisfies the adjoint identity ⟨A x, y⟩ = ⟨x, Aᵀ y⟩", () => {
-    const def = opDef(op);
-    const { kind } = def.linearity!;
     const rng = createRng(hashString(`adjoint-${op}`));
     for (const [k, sample] of OP_SAMPLES[op].valid(createRng(hashString(op))).entries()) {
-      const declared = def.linearity!.operands;
-      const operands = declared === "all" ? sample.inputs.map((_, i) => i) : declared;
-      const groups = kind === "joint" ? [operands] : operands.map((i) => [i]);
-      for (const linearSet of groups) {
-        if (linearSet.some((i) => sample.inputs[i]!.dtype !== "float32")) continue;
-        const forward = sampleGraph(op, sample);
-        const node = forward.node(forward.outputs[0]!.node);
-        if (node.type.dtype !== "float32") continue;
-        const feeds = sampleFeeds(sample, rng);
-        // Ops that are affine in their linear operands (pad with a constant) are checked on
-        // A(x) − A(0); for linear ops A(0) = 0.
-        const zeroed = Object.fromEntries(
-          Object.entries(feeds).map(([name, v]) => [
-            name,
-            linearSet.includes(Number(name.slice(2))) ? new Float64Array(v.length) : v,
-          ]),
-        );
-        const a0 = evaluate(forward, zeroed).out!;
-        // Positions holding an infinite constant do not depend on x; they pair with y = 0.
-        const finite = (i: number) => Number.isFinite(a0[i]!);
-        const ax = Float64Array.from(evaluate(forward, feeds).out!, (v, i) =>
-          finite(i) ? v - a0[i]! : 0,
-        );
-        const y = randn(ax.length, rng).map((v, i) => (finite(i) ? v : 0));
-
-        const g = new GraphBuilder("transpose");
-        const ct = g.input("ct", node.type.shape);
-        const residuals = sample.inputs.map((t, i) =>
-          linearSet.includes(i) ? undefined : g.input(`in${i}`, t.shape, t.dtype),
-        );
-        const results = def.transpose!({
-          g,
-          ct,
-          attrs: node.attrs,
-          types: sample.inputs,
-          residuals,
-          linear: sample.inputs.map((_, i) => linearSet.includes(i)),
-          outType: node.type,
-        });
-        for (const i of linearSet) {
-          const r = results[i];
-          g.output(`ct${i}`, r ?? g.broadcastTo(g.constant(0), sample.inputs[i]!.shape));
-        }
-        const residualFeeds = Object.fromEntries(
-          Object.entries(feeds).filter(([name]) => !linearSet.includes(Number(name.slice(2)))),
-        );
-        const transposed = evaluate(g.build(), { ...residualFeeds, ct: y });
-        const lhs = dot(ax, y);
-        const rhs = linearSet.reduce((s, i) => s + dot(feeds[`in${i}`]!, transposed[`ct${i}`]!), 0);
-        expect(Math.abs(lhs - rhs), `sample ${k}, operands ${linearSet}`).toBeLessThan(
+      for (const { operands, lhs, rhs } of adjointChecks(op, sample, rng)) {
+        expect(Math.abs(lhs - rhs), `sample ${k}, operands ${operands}`).toBeLessThan(
           1e-9 * (1 + Math.abs(lhs)),
         );
       }
