@@ -211,7 +211,7 @@ describe("non-differentiable paths", () => {
     expect(() => grad(g.build(), { of: "loss", wrt: ["w"] })).toThrowErrorMatchingInlineSnapshot(`
       [NncError: error NNC6001: argmax: not differentiable, but the gradient of "loss" with respect to "w" flows through it: w → matmul → argmax → cast
         node: argmax
-        at src/autodiff/api.test.ts:214:29]
+        at src/autodiff/api.test.ts:209:29]
     `);
   });
 
@@ -222,7 +222,7 @@ describe("non-differentiable paths", () => {
     expect(() => grad(g.build(), { of: "loss", wrt: ["x"] })).toThrowErrorMatchingInlineSnapshot(`
       [NncError: error NNC6001: gt: not differentiable, but the gradient of "loss" with respect to "x" flows through it: x → gt → cast
         node: gt
-        at src/autodiff/api.test.ts:226:37]
+        at src/autodiff/api.test.ts:221:37]
     `);
   });
 
@@ -235,7 +235,7 @@ describe("non-differentiable paths", () => {
     const graph = g.build();
     expect(() => grad(graph, { of: "loss", wrt: ["labels"] })).toThrowErrorMatchingInlineSnapshot(`
       [NncError: error NNC6001: cannot differentiate with respect to input "labels": it is int32, and only float32 values have gradients
-        at src/autodiff/api.test.ts:236:22]
+        at src/autodiff/api.test.ts:231:22]
     `);
     expect(() => vjp(graph, { of: "pred", wrt: ["x"] })).toThrowError(
       /NNC6001: argmax: output "pred" is int32/,
