@@ -200,6 +200,39 @@ describe("grad of grad", () => {
   });
 });
 
+describe("differentiating a gradient graph", () => {
+  it("names second-order gradients grad2/<x> and computes them", () => {
+    const g = new GraphBuilder("cube");
+    const x = g.input("x", []);
+    g.output("y", g.mul(g.square(x), x));
+    const first = grad(g.build(), { of: "y", wrt: ["x"] });
+    const second = grad(first, { of: "grad/x", wrt: ["x"] });
+    // y = x³: y' = 3x², y'' = 6x
+    const out = evaluate(second, { x: [2] });
+    expect([out["grad/x"]![0], out["grad2/x"]![0]]).toEqual([12, 12]);
+  });
+
+  it("gives ReLU a zero second derivative instead of an error", () => {
+    const g = new GraphBuilder("relu2");
+    const x = g.input("x", [4]);
+    g.output("y", g.sum(g.relu(x)));
+    const second = grad(g.build(), { of: "y", wrt: ["x"] });
+    const g2 = new GraphBuilder("relu2-sum");
+    const values = new Map<number, Value>();
+    for (const node of second.nodes)
+      values.set(
+        node.id,
+        g2.copyNode(
+          node,
+          node.inputs.map((i) => values.get(i)!),
+        ),
+      );
+    g2.output("s", g2.sum(values.get(second.outputs.find((o) => o.name === "grad/x")!.node)!));
+    const out = evaluate(grad(g2.build(), { of: "s", wrt: ["x"] }), { x: [-2, -0.5, 0.5, 2] });
+    expect(Array.from(out["grad/x"]!)).toEqual([0, 0, 0, 0]);
+  });
+});
+
 describe("non-differentiable paths", () => {
   it("names the op and the path when a gradient must pass through argmax", () => {
     const g = new GraphBuilder("argmax-path");
@@ -211,7 +244,7 @@ describe("non-differentiable paths", () => {
     expect(() => grad(g.build(), { of: "loss", wrt: ["w"] })).toThrowErrorMatchingInlineSnapshot(`
       [NncError: error NNC6001: argmax: not differentiable, but the gradient of "loss" with respect to "w" flows through it: w → matmul → argmax → cast
         node: argmax
-        at src/autodiff/api.test.ts:209:29]
+        at src/autodiff/api.test.ts:242:29]
     `);
   });
 
@@ -222,7 +255,7 @@ describe("non-differentiable paths", () => {
     expect(() => grad(g.build(), { of: "loss", wrt: ["x"] })).toThrowErrorMatchingInlineSnapshot(`
       [NncError: error NNC6001: gt: not differentiable, but the gradient of "loss" with respect to "x" flows through it: x → gt → cast
         node: gt
-        at src/autodiff/api.test.ts:221:37]
+        at src/autodiff/api.test.ts:254:37]
     `);
   });
 
@@ -235,7 +268,7 @@ describe("non-differentiable paths", () => {
     const graph = g.build();
     expect(() => grad(graph, { of: "loss", wrt: ["labels"] })).toThrowErrorMatchingInlineSnapshot(`
       [NncError: error NNC6001: cannot differentiate with respect to input "labels": it is int32, and only float32 values have gradients
-        at src/autodiff/api.test.ts:231:22]
+        at src/autodiff/api.test.ts:264:22]
     `);
     expect(() => vjp(graph, { of: "pred", wrt: ["x"] })).toThrowError(
       /NNC6001: argmax: output "pred" is int32/,

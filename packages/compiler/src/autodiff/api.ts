@@ -21,9 +21,15 @@ function wrtList(graph: Graph, options: { readonly wrt?: readonly string[] }): s
     : graph.params.filter((p) => p.attrs.trainable !== false).map((p) => p.name);
 }
 
-/** Output name of the gradient of a differentiated input or parameter: `grad/<name>`. */
-export function gradName(name: string): string {
-  return `grad/${name}`;
+/**
+ * Output name of the gradient of a differentiated input or parameter: `grad/<name>`, or
+ * `grad2/<name>`, `grad3/<name>`… when the graph already has that output (differentiating a
+ * gradient graph again).
+ */
+export function gradName(name: string, taken: ReadonlySet<string> = new Set()): string {
+  let candidate = `grad/${name}`;
+  for (let order = 2; taken.has(candidate); order++) candidate = `grad${order}/${name}`;
+  return candidate;
 }
 
 /**
@@ -173,7 +179,8 @@ export interface VjpOptions extends DiffOptions {
 
 /**
  * Reverse mode, as linearize + transpose in one graph: the original outputs, plus
- * `grad/<x>` = (∂ of / ∂ x)ᵀ · cotangent for every `wrt` x. Residuals come straight from the
+ * `grad/<x>` = (∂ of / ∂ x)ᵀ · cotangent for every `wrt` x (`grad2/<x>` if the graph already
+ * has a `grad/<x>` output). Residuals come straight from the
  * forward computation; nothing of the tangent (forward-mode) graph remains.
  */
 export function vjp(graph: Graph, options: VjpOptions): Graph {
@@ -200,10 +207,11 @@ export function vjp(graph: Graph, options: VjpOptions): Graph {
   }
   const cotangents = transposeLinear(h, { graph: combined, linear }, seeds, copy);
   for (const output of combined.outputs) h.output(output.name, copy(output.node));
+  const taken = new Set(combined.outputs.map((o) => o.name));
   for (const name of wrt) {
     const id = trace.tangentInputs.get(name)!;
     const type = combined.node(id).type;
-    h.output(gradName(name), cotangents.get(id) ?? h.broadcastTo(h.constant(0), type.shape));
+    h.output(gradName(name, taken), cotangents.get(id) ?? h.broadcastTo(h.constant(0), type.shape));
   }
   for (const update of combined.updates)
     h.update(copy(combined.findNode(update.param)!.id), copy(update.node));
@@ -249,10 +257,10 @@ export function valueAndGrad(
   readonly grads: Readonly<Record<string, string>>;
 } {
   const result = grad(graph, options);
-  const wrt = wrtList(graph, options);
+  const taken = new Set(graph.outputs.map((o) => o.name));
   return {
     graph: result,
     value: ofList(options)[0]!,
-    grads: Object.fromEntries(wrt.map((name) => [name, gradName(name)])),
+    grads: Object.fromEntries(wrtList(graph, options).map((name) => [name, gradName(name, taken)])),
   };
 }

@@ -1,5 +1,5 @@
 import { type Graph, GraphBuilder, NncError, type Value } from "@nnc/core";
-import { grad, gradName } from "../autodiff/api.js";
+import { valueAndGrad } from "../autodiff/api.js";
 import { pruneGraph } from "../prune-graph.js";
 import type { Optimizer, UpdateContext } from "./optimizer.js";
 
@@ -30,7 +30,7 @@ export function trainingGraph(graph: Graph, options: TrainingGraphOptions): Grap
     options.wrt ?? graph.params.filter((p) => p.attrs.trainable !== false).map((p) => p.name);
   if (wrt.length === 0)
     throw new NncError("NNC1005", `graph "${graph.name}" has no trainable parameters to optimise`);
-  const withGrads = grad(graph, { of: options.loss, wrt });
+  const { graph: withGrads, grads } = valueAndGrad(graph, { of: options.loss, wrt });
   const g = new GraphBuilder(graph.name);
   const values = new Map<number, Value>();
   for (const node of withGrads.nodes)
@@ -52,7 +52,7 @@ export function trainingGraph(graph: Graph, options: TrainingGraphOptions): Grap
   const nextStep = g.add(step, 1);
   g.update(step, nextStep);
   for (const name of wrt) {
-    const gradOutput = withGrads.outputs.find((o) => o.name === gradName(name))!;
+    const gradOutput = withGrads.outputs.find((o) => o.name === grads[name])!;
     const param = value(name);
     const ctx: UpdateContext = {
       g,
@@ -68,8 +68,9 @@ export function trainingGraph(graph: Graph, options: TrainingGraphOptions): Grap
     );
     g.update(param, next);
   }
+  const gradOutputs = new Set(Object.values(grads));
   for (const output of withGrads.outputs) {
-    if (!output.name.startsWith("grad/")) g.output(output.name, values.get(output.node)!);
+    if (!gradOutputs.has(output.name)) g.output(output.name, values.get(output.node)!);
   }
   for (const update of withGrads.updates) g.update(value(update.param), values.get(update.node)!);
   return pruneGraph(g.build());

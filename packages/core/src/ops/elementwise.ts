@@ -445,8 +445,10 @@ export const elementwiseOps: OpFamily<ElementwiseOp> = {
     float: (v) => Math.max(v, 0),
     int: (v) => Math.max(v, 0),
     // relu'(x) = [x > 0], read from the output (y > 0 ⇔ x > 0): 0 at exactly 0, as in PyTorch
-    // and JAX, and only the output's sign needs keeping for the backward pass.
-    derivative: (g, _x, y) => g.cast(g.gt(y, 0), "float32"),
+    // and JAX, and only the output's sign needs keeping for the backward pass. A select (not a
+    // cast of the comparison) keeps the mask piecewise constant for higher derivatives: select
+    // never differentiates its condition, so grad of grad through ReLU is 0, not an error.
+    derivative: (g, _x, y) => g.select(g.gt(y, 0), 1, 0),
   }),
   leaky_relu: unary<OpAttrMap["leaky_relu"]>("leaky_relu", {
     doc: "Leaky ReLU: x for x > 0, αx otherwise.",

@@ -183,7 +183,8 @@ function extremumJvp({ g, primals: [x], out, attrs, tangent }: JvpArgs<ReduceAtt
   const t = tangent(0);
   if (!t) return null;
   const extremum = attrs.keepDims ? out : g.reshape(out, reducedShape(x!.shape, attrs.axes, true));
-  const hits = g.cast(g.eq(x!, extremum), "float32");
+  // select, not cast(eq): the indicator is piecewise constant, so higher derivatives see zero.
+  const hits = g.select(g.eq(x!, extremum), 1, 0);
   const weights = g.div(hits, g.sum(hits, attrs.axes, { keepDims: true }));
   return g.apply("sum", [g.mul(t, weights)], attrs);
 }
