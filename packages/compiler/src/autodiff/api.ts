@@ -136,7 +136,7 @@ export function linearTranspose(graph: Graph, options: LinearTransposeOptions = 
     graph.inputs.filter((n) => n.name.startsWith("tangent/")).map((n) => n.name);
   const linearIds = linearInputs.map((name) => {
     const node = graph.findNode(name);
-    if (!node || node.op !== "input")
+    if (node?.op !== "input")
       throw new NncError("NNC1005", `"${name}" is not an input of graph "${graph.name}"`);
     return node.id;
   });

@@ -1,9 +1,7 @@
 import { attrInt, attrPadding2d, attrPair, checkKeys, noAttrs } from "../attr-check.js";
 import { dilatedWindow } from "../conv-options.js";
-import type { GraphBuilder } from "../graph-builder.js";
 import type {
   AvgPool2dBackwardAttrs,
-  Conv2dAttrs,
   Conv2dBackwardKernelAttrs,
   NoAttrs,
   Pair,
@@ -16,9 +14,9 @@ import {
   type RuleContext,
   type TransposeArgs,
 } from "../op-def.js";
-import { formatShape, type Shape, shapesEqual, sizeOf, type TensorType } from "../shape.js";
+import { formatShape, shapesEqual, type TensorType } from "../shape.js";
 import type { Value } from "../value.js";
-import { jointLinearJvp, multilinearJvp, zeros } from "./ad-util.js";
+import { jointLinearJvp, multilinearJvp } from "./ad-util.js";
 import { conv2dInputAdjoint, rank4, requireFloat32, slidingOutput } from "./conv.js";
 import { poolOps } from "./pool.js";
 import { refTensor } from "./ref-util.js";

@@ -124,7 +124,7 @@ const transpose = defineOp<Attrs<"transpose">>({
   linearity: { kind: "joint", operands: [0] },
   transpose: ({ g, ct, attrs: { perm } }) => {
     const inverse = new Array<number>(perm.length);
-    perm.forEach((p, i) => (inverse[p] = i));
+    for (const [i, p] of perm.entries()) inverse[p] = i;
     return [g.transpose(ct, inverse)];
   },
 });
