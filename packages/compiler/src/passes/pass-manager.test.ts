@@ -91,6 +91,8 @@ describe("PassManager", () => {
   it("rejects unknown pass names with the list of known ones", () => {
     expect(() =>
       new PassManager({ disable: ["fold-batchnorm"] }).run(tiny(), [identity], "infer"),
-    ).toThrowErrorMatchingInlineSnapshot(`[NncError: error NNC1002: --disable: unknown pass "fold-batchnorm"; the pipeline has identity]`);
+    ).toThrowErrorMatchingInlineSnapshot(
+      `[NncError: error NNC1002: --disable: unknown pass "fold-batchnorm"; the pipeline has identity]`,
+    );
   });
 });
