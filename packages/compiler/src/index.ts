@@ -22,5 +22,29 @@ export {
   type TrainingGraphOptions,
   trainingGraph,
 } from "./optimizers/training-graph.js";
+export { constantFold } from "./passes/constant-fold.js";
+export { decomposeComposites } from "./passes/decompose-composites.js";
+export { differentiate } from "./passes/differentiate.js";
+export { dropBiasBeforeBatchNorm } from "./passes/drop-bias-before-batch-norm.js";
+export { eliminateCommonSubexpressions } from "./passes/eliminate-common-subexpressions.js";
+export { eliminateDeadCode } from "./passes/eliminate-dead-code.js";
+export { foldBatchNorm } from "./passes/fold-batch-norm.js";
+export {
+  fuseElementwise,
+  groupKernels,
+  KERNELS_ARTIFACT,
+  type Kernel,
+  type KernelKind,
+} from "./passes/fuse-elementwise.js";
+export type { CompileMode, Pass, PassContext, PassNote } from "./passes/pass.js";
+export {
+  PassManager,
+  type PassManagerOptions,
+  type PassReport,
+  type PipelineResult,
+} from "./passes/pass-manager.js";
+export { INFERENCE_PIPELINE, trainingPipeline } from "./passes/pipelines.js";
+export { rewriteGraph } from "./passes/rewrite-graph.js";
+export { simplifyAlgebra } from "./passes/simplify-algebra.js";
 export { pruneGraph } from "./prune-graph.js";
 export { ReferenceTrainer } from "./reference-trainer.js";

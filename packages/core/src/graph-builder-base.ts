@@ -101,12 +101,13 @@ export class GraphBuilderBase {
 
   /**
    * A constant tensor. `values` is a number (filled to `shape`, default a scalar) or row-major
-   * values of exactly `shape`'s size (default a 1-D shape).
+   * values of exactly `shape`'s size (default a 1-D shape). `name` is kept when still free.
    */
   constant(
     values: number | readonly number[] | ArrayLike<number>,
     shape?: Shape,
     dtype: DType = "float32",
+    name?: string,
   ): Value {
     const loc = this.#location();
     const list = typeof values === "number" ? undefined : Array.from(values);
@@ -130,7 +131,8 @@ export class GraphBuilderBase {
       [],
       { value },
       { dtype, shape: [...resolvedShape] },
-      this.#deriveName("constant"),
+      // A given name is kept when free (passes rebuilding a graph), otherwise derived from it.
+      name !== undefined && !this.#names.has(name) ? name : this.#deriveName(name ?? "constant"),
       loc,
     );
   }
@@ -213,7 +215,12 @@ export class GraphBuilderBase {
             dtype: node.type.dtype,
           });
         case "constant":
-          return this.constant(node.attrs.value as number[], node.type.shape, node.type.dtype);
+          return this.constant(
+            node.attrs.value as number[],
+            node.type.shape,
+            node.type.dtype,
+            node.name,
+          );
         default:
           return this.apply(node.op, inputs, node.attrs, node.name, { exactName: true });
       }
