@@ -57,7 +57,7 @@ describe("the training pipeline", () => {
     expect(b.outputs.loss![0]).toBeCloseTo(a.outputs.loss![0]!, 12);
     for (const [name, value] of Object.entries(a.updates)) {
       const got = b.updates[name]!;
-      value.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 12));
+      for (const [i, v] of value.entries()) expect(got[i]).toBeCloseTo(v, 12);
     }
     expect(reports.find((r) => r.name === "differentiate")!.notes[0]!.detail).toBe(
       'gradient of "loss" for 4 parameters and a sgd update',
