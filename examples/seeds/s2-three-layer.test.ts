@@ -4,7 +4,7 @@
  * central finite differences of the loss, evaluated in float64.
  */
 
-import { grad } from "@nnc/compiler";
+import { grad, PassManager, planMemory, sgd, trainingPipeline } from "@nnc/compiler";
 import { evaluate, initialParams } from "@nnc/core";
 import { describe, expect, it } from "vitest";
 import { centralDifferences, maxScaledDifference, seededRng, uniformValues } from "./numeric.js";
@@ -77,5 +77,25 @@ describe("SEEDS.md S2: gradients of the three-layer network", () => {
       return sum;
     });
     expect(maxScaledDifference(result["grad/fc3.bias"]!, expected)).toBeLessThan(1e-14);
+  });
+});
+
+describe("SEEDS.md S2: what the backward pass keeps", () => {
+  // n, m, r, s = 6, 5, 4, 3: the plan must keep m + r + s = 12 elements (48 bytes as float32,
+  // 24 with the document's 2-byte floats): h, a and one s-sized value for the loss.
+  const sizes = { n: 6, m: 5, r: 4, s: 3 };
+  const step = () =>
+    new PassManager().run(
+      buildThreeLayerNetwork(sizes),
+      trainingPipeline({ loss: "loss", optimizer: sgd({ lr: 0.1 }) }),
+      "train",
+    ).graph;
+
+  it("keeps h, a and one s-sized value: m + r + s elements, never the pre-activation", () => {
+    const { report } = planMemory(step());
+    const elements = report.keptActivations.map((k) => k.shape.reduce((a, b) => a * b, 1));
+    expect(elements).toEqual([sizes.m, sizes.r, sizes.s]);
+    expect(report.keptBytes).toBe(4 * (sizes.m + sizes.r + sizes.s));
+    expect(report.keptActivations.some((k) => /^fc2\/.*(add|matmul)$/.test(k.name))).toBe(false);
   });
 });

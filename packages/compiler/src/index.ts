@@ -12,6 +12,29 @@ export {
   vjp,
 } from "./autodiff/api.js";
 export { stopGradient } from "./autodiff/stop-gradient.js";
+export type {
+  BufferAssignment,
+  BufferPlan,
+  BufferPlanOptions,
+  BufferRegion,
+} from "./memory/buffer-plan.js";
+export { checkPlan } from "./memory/check-plan.js";
+export { evaluatePlanned } from "./memory/evaluate-planned.js";
+export { planBuffers } from "./memory/plan-buffers.js";
+export {
+  formatMemoryReport,
+  type KeptActivation,
+  type MemoryPlan,
+  type MemoryPlanOptions,
+  type MemoryReport,
+  planMemory,
+} from "./memory/plan-memory.js";
+export {
+  isCheapToRecompute,
+  type ResidualOptions,
+  type ResidualSelection,
+  selectResiduals,
+} from "./memory/select-residuals.js";
 export { type AdamOptions, adam, adamw } from "./optimizers/adam.js";
 export { type MomentumOptions, momentum } from "./optimizers/momentum.js";
 export type { Optimizer, UpdateContext } from "./optimizers/optimizer.js";

@@ -53,4 +53,8 @@ export interface BufferPlanOptions {
 }
 
 /** Plans buffers for `graph` executed in `schedule` order. (Implemented in plan-buffers.ts.) */
-export type PlanBuffers = (graph: Graph, schedule: readonly number[], options?: BufferPlanOptions) => BufferPlan;
+export type PlanBuffers = (
+  graph: Graph,
+  schedule: readonly number[],
+  options?: BufferPlanOptions,
+) => BufferPlan;

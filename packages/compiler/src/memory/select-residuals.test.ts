@@ -31,12 +31,12 @@ function keptSummary(graph: Graph, kept: readonly number[]) {
 }
 
 describe("residual selection", () => {
-  it("keeps exactly h, a and o − y for S2 with a squared error: m + r + s elements", () => {
+  it("keeps exactly h, a and 2(o − y) for S2 with a squared error: m + r + s elements", () => {
     const selection = selectResiduals(compileTraining(seedS2("mse")));
     expect(keptSummary(selection.graph, selection.kept)).toEqual([
       { name: "layer1/dense/add", elements: 5 }, // h
       { name: "layer2/sigmoid", elements: 4 }, // a (σ' = a(1 − a) comes from it)
-      { name: "mse/sub", elements: 3 }, // o − y
+      { name: "d(mse/square)/mul", elements: 3 }, // 2(o − y): the squared error's own factor
     ]);
     expect(selection.recomputed).toEqual([]);
   });
@@ -49,7 +49,7 @@ describe("residual selection", () => {
       { name: "softmax_cross_entropy/log_sum_exp/exp", elements: 3 }, // the softmax numerator
     ]);
     // Recomputed from the kept exponentials and the labels input: a 3-element sum, a one-hot.
-    expect(selection.recomputed.sort()).toEqual([
+    expect([...selection.recomputed].sort()).toEqual([
       "softmax_cross_entropy/log_sum_exp/sum",
       "softmax_cross_entropy/one_hot",
     ]);
@@ -113,8 +113,9 @@ describe("residual selection", () => {
         expect(fanIn).toBeLessThanOrEqual(64);
       }
     }
-    // The 14×14 spatial mean's input (the conv's tanh output) is kept, not recomputed.
-    expect(selection.kept.map((id) => graph.node(id).name)).toContain("conv/tanh");
+    // Backward through the 14×14 spatial mean needs tanh' = 1 − tanh², kept as such (it is as
+    // large as tanh's output and saves recomputing it).
+    expect(selection.kept.map((id) => graph.node(id).name)).toContain("d(conv/tanh)/sub");
   });
 
   it("leaves inference graphs alone", () => {

@@ -82,20 +82,25 @@ function isSource(node: Node): boolean {
  * Inference graphs (no backward part) come back unchanged with nothing kept.
  */
 export function selectResiduals(graph: Graph, options: ResidualOptions = {}): ResidualSelection {
-  const forward = ancestorsOfOutputs(graph);
-  const backward = graph.nodes.filter((n) => !isSource(n) && !forward.has(n.id));
-  const needed = new Set<number>();
-  for (const node of backward) {
-    for (const i of node.inputs) if (forward.has(i)) needed.add(i);
+  const outputsNeed = ancestorsOfOutputs(graph);
+  if (options.recompute === false) {
+    return finish(graph, outputsNeed, neededBy(graph, outputsNeed), []);
   }
-  if (backward.length === 0 || needed.size === 0 || options.recompute === false) {
-    return finish(
-      graph,
-      forward,
-      [...needed].sort((a, b) => a - b),
-      [],
-    );
+  // Candidates for the forward part: what the outputs need, plus the residual factors JVP rules
+  // built from primal values (scope `d(...)`: ReLU's comparison mask, max-pool's argmax...),
+  // which may be cheaper to keep in a compact form (bool, int32) than the values they read.
+  const candidates = new Set(outputsNeed);
+  for (const node of graph.nodes) {
+    if (
+      node.name.startsWith("d(") &&
+      !isSource(node) &&
+      node.inputs.every((i) => candidates.has(i) || isSource(graph.node(i)))
+    ) {
+      candidates.add(node.id);
+    }
   }
+  const needed = neededBy(graph, candidates);
+  if (needed.length === 0) return finish(graph, outputsNeed, [], []);
 
   // Vertices: v_in = 2v, v_out = 2v + 1 for every node, then the source and the sink. Cutting
   // v_in → v_out (capacity: v's bytes) means keeping v; sources cost nothing to keep.
@@ -103,24 +108,43 @@ export function selectResiduals(graph: Graph, options: ResidualOptions = {}): Re
   const source = 2 * n;
   const sink = 2 * n + 1;
   const network = new FlowNetwork(2 * n + 2);
+  const neededSet = new Set(needed);
   for (const node of graph.nodes) {
-    if (!forward.has(node.id) && !isSource(node)) continue;
+    if (!candidates.has(node.id) && !isSource(node)) continue;
     const [vin, vout] = [2 * node.id, 2 * node.id + 1];
     network.addEdge(vin, vout, isSource(node) ? 0 : keepCost(node, n));
     // Sources are available in the backward part; expensive values can only come from the forward.
     if (isSource(node) || !isCheapToRecompute(graph, node))
       network.addEdge(source, vin, Number.POSITIVE_INFINITY);
     for (const user of graph.consumers[node.id]!) {
-      if (forward.has(user)) network.addEdge(vout, 2 * user, Number.POSITIVE_INFINITY);
+      if (candidates.has(user)) network.addEdge(vout, 2 * user, Number.POSITIVE_INFINITY);
     }
-    if (needed.has(node.id)) network.addEdge(vout, sink, Number.POSITIVE_INFINITY);
+    if (neededSet.has(node.id)) network.addEdge(vout, sink, Number.POSITIVE_INFINITY);
   }
   network.maxFlow(source, sink);
   const side = network.sourceSide(source);
-  const keep = [...forward]
-    .filter((id) => side.has(2 * id) && !side.has(2 * id + 1))
-    .sort((a, b) => a - b);
-  return rematerialize(graph, forward, new Set(keep), needed);
+  const keep = new Set([...candidates].filter((id) => side.has(2 * id) && !side.has(2 * id + 1)));
+  // The forward part runs what the outputs need and the kept residual factors (with the
+  // factors they are computed from).
+  const forward = new Set(outputsNeed);
+  const stack = [...keep];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (forward.has(id) && !keep.has(id)) continue;
+    forward.add(id);
+    for (const i of graph.node(id).inputs) if (candidates.has(i) && !forward.has(i)) stack.push(i);
+  }
+  return rematerialize(graph, forward, keep);
+}
+
+/** Forward-part values that nodes outside `forward` read (sorted ids). */
+function neededBy(graph: Graph, forward: ReadonlySet<number>): number[] {
+  const needed = new Set<number>();
+  for (const node of graph.nodes) {
+    if (isSource(node) || forward.has(node.id)) continue;
+    for (const i of node.inputs) if (forward.has(i)) needed.add(i);
+  }
+  return [...needed].sort((a, b) => a - b);
 }
 
 /**
@@ -147,29 +171,24 @@ function ancestorsOfOutputs(graph: Graph): Set<number> {
 }
 
 /**
- * Rebuilds the graph: the forward part as it was, then the backward part, where every needed
- * forward value that is not kept is recomputed (`recompute/<name>`) from kept values and sources.
+ * Rebuilds the graph: the forward part first, then the backward part, where every forward value
+ * that is read but not kept is recomputed (`recompute/<name>`) from kept values and sources.
  */
 function rematerialize(
   graph: Graph,
   forward: ReadonlySet<number>,
   keep: ReadonlySet<number>,
-  needed: ReadonlySet<number>,
 ): ResidualSelection {
-  const recomputedIds = [...needed].filter((id) => !keep.has(id));
-  if (recomputedIds.length === 0) return finish(graph, forward, [...needed].sort((a, b) => a - b), []);
   const g = new GraphBuilder(graph.name);
   const values: Value[] = [];
-  const ordered = [
-    ...graph.nodes.filter((n) => isSource(n) || forward.has(n.id)),
-    ...graph.nodes.filter((n) => !isSource(n) && !forward.has(n.id)),
-  ];
+  const inForward = (node: Node) => isSource(node) || forward.has(node.id);
+  const ordered = [...graph.nodes.filter(inForward), ...graph.nodes.filter((n) => !inForward(n))];
   const copies = new Map<number, Value>();
   const recomputed: string[] = [];
   // The backward part's view of a forward value: kept or a source as is, otherwise recomputed.
   const backwardValue = (id: number): Value => {
     const node = graph.node(id);
-    if (isSource(node) || !forward.has(id) || keep.has(id)) return values[id]!;
+    if (!forward.has(id) || keep.has(id)) return values[id]!;
     const done = copies.get(id);
     if (done) return done;
     const inputs = node.inputs.map(backwardValue);
@@ -181,29 +200,18 @@ function rematerialize(
     return copy;
   };
   for (const node of ordered) {
-    const inForward = isSource(node) || forward.has(node.id);
-    const inputs = node.inputs.map((i) => (inForward ? values[i]! : backwardValue(i)));
+    const inputs = node.inputs.map((i) => (inForward(node) ? values[i]! : backwardValue(i)));
     values[node.id] = g.copyNode(node, inputs);
   }
   for (const output of graph.outputs) g.output(output.name, values[output.node]!);
   for (const update of graph.updates)
     g.update(values[graph.findNode(update.param)!.id]!, values[update.node]!);
   const rebuilt = g.build();
-  // Map forward ids (kept set) into the rebuilt graph by name: copyNode keeps names.
+  // copyNode keeps names, so forward ids map across by name.
   const rebuiltForward = new Set(
     [...forward].map((id) => rebuilt.findNode(graph.node(id).name)!.id),
   );
-  const rebuiltKept = [...keep]
-    .map((id) => rebuilt.findNode(graph.node(id).name)!.id)
-    .filter((id) =>
-      rebuilt.consumers[id]!.some((c) => !rebuiltForward.has(c) && !isSource(rebuilt.node(c))),
-    );
-  return finish(
-    rebuilt,
-    rebuiltForward,
-    rebuiltKept.sort((a, b) => a - b),
-    recomputed,
-  );
+  return finish(rebuilt, rebuiltForward, neededBy(rebuilt, rebuiltForward), recomputed);
 }
 
 function finish(
