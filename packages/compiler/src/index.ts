@@ -12,6 +12,14 @@ export {
   vjp,
 } from "./autodiff/api.js";
 export { stopGradient } from "./autodiff/stop-gradient.js";
+export { type CompileOptions, compile } from "./compile.js";
+export type {
+  CompileReport,
+  Executable,
+  TensorData,
+  TensorFeeds,
+  TensorSpec,
+} from "./executable.js";
 export type {
   BufferAssignment,
   BufferPlan,

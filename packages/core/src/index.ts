@@ -20,3 +20,4 @@ export * from "./source-location.js";
 export * from "./summarize.js";
 export * from "./value.js";
 export * from "./verify.js";
+export * from "./backend.js";

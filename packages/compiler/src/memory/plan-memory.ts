@@ -1,4 +1,5 @@
 import { formatShape, type Graph, type Shape } from "@nnc/core";
+import { groupKernels, type Kernel } from "../passes/fuse-elementwise.js";
 import type { BufferPlan, BufferPlanOptions } from "./buffer-plan.js";
 import { planBuffers } from "./plan-buffers.js";
 import { type ResidualSelection, selectResiduals, valueBytes } from "./select-residuals.js";
@@ -36,6 +37,8 @@ export interface MemoryPlan {
   /** The graph to run (with recomputation duplicated into the backward part). */
   readonly graph: Graph;
   readonly selection: ResidualSelection;
+  /** The kernels to run, in order (their nodes concatenated are the schedule). */
+  readonly kernels: readonly Kernel[];
   readonly buffers: BufferPlan;
   readonly report: MemoryReport;
 }
@@ -54,7 +57,15 @@ export interface MemoryPlanOptions extends BufferPlanOptions {
  */
 export function planMemory(graph: Graph, options: MemoryPlanOptions = {}): MemoryPlan {
   const selection = selectResiduals(graph, { recompute: options.recompute ?? true });
-  const buffers = planBuffers(selection.graph, selection.schedule, options);
+  const { forward } = selection;
+  // Kernels never straddle the forward/backward boundary, and the schedule runs each kernel's
+  // nodes back to back (forward kernels first), so planned lifetimes match execution.
+  const kernels = orderKernels(
+    groupKernels(selection.graph, (a, b) => forward.has(a) === forward.has(b)),
+    forward,
+  );
+  const schedule = kernels.flatMap((k) => k.nodes);
+  const buffers = planBuffers(selection.graph, schedule, options);
 
   const naiveSelection = selectResiduals(graph, { recompute: false });
   const naiveBuffers = planBuffers(naiveSelection.graph, naiveSelection.schedule, {
@@ -82,6 +93,7 @@ export function planMemory(graph: Graph, options: MemoryPlanOptions = {}): Memor
   return {
     graph: planned,
     selection,
+    kernels,
     buffers,
     report: {
       paramBytes,
@@ -114,4 +126,14 @@ export function formatMemoryReport(report: MemoryReport): string {
       lines.push(`  ${k.name}  ${formatShape(k.shape)}  ${k.bytes} B`);
   }
   return lines.join("\n");
+}
+
+/** Kernels in a valid execution order: forward first, each part by its last node (a topological order). */
+function orderKernels(kernels: readonly Kernel[], forward: ReadonlySet<number>): Kernel[] {
+  const last = (k: Kernel) => k.nodes[k.nodes.length - 1]!;
+  const byRoot = (a: Kernel, b: Kernel) => last(a) - last(b);
+  return [
+    ...kernels.filter((k) => forward.has(last(k))).sort(byRoot),
+    ...kernels.filter((k) => !forward.has(last(k))).sort(byRoot),
+  ];
 }

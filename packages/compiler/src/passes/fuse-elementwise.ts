@@ -60,8 +60,15 @@ export const fuseElementwise: Pass = {
   },
 };
 
-/** The kernel grouping of `graph` (see {@link fuseElementwise}). */
-export function groupKernels(graph: Graph): Kernel[] {
+/**
+ * The kernel grouping of `graph` (see {@link fuseElementwise}). `sameSide(a, b)` may forbid
+ * fusing two nodes (the memory planner keeps the forward and backward parts of a training step
+ * apart, so a value kept for the backward part is computed in the forward part).
+ */
+export function groupKernels(
+  graph: Graph,
+  sameSide: (a: number, b: number) => boolean = () => true,
+): Kernel[] {
   const externallyRead = new Set([
     ...graph.outputs.map((o) => o.node),
     ...graph.updates.map((u) => u.node),
@@ -76,7 +83,12 @@ export function groupKernels(graph: Graph): Kernel[] {
     const users = [...new Set(consumers[id])];
     const only = users.length === 1 && !externallyRead.has(id) ? graph.node(users[0]!) : undefined;
     const target = only && root.get(only.id);
-    if (only && target !== undefined && canJoin(graph, node, only, graph.node(target))) {
+    if (
+      only &&
+      target !== undefined &&
+      sameSide(id, only.id) &&
+      canJoin(graph, node, only, graph.node(target))
+    ) {
       root.set(id, target);
     } else {
       root.set(id, id);
