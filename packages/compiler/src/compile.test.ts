@@ -122,13 +122,19 @@ describe("compile", () => {
 
   it("validates inputs: names, sizes, dtypes, and the mode", async () => {
     const exe = await compile(mlp(), { backend: evaluatorBackend() });
-    expect(() => exe.run({ x: batch.x })).toThrowErrorMatchingInlineSnapshot(`[NncError: error NNC4001: run: input "y" (int32[4]) was not given]`);
+    expect(() => exe.run({ x: batch.x })).toThrowErrorMatchingInlineSnapshot(
+      `[NncError: error NNC4001: run: input "y" (int32[4]) was not given]`,
+    );
     expect(() => exe.run({ ...batch, z: [1] })).toThrowError(/NNC4003: run: "z" is not an input/);
     expect(() => exe.run({ ...batch, "fc1.weight": [1] })).toThrowError(
       /it is a parameter: use setParams/,
     );
-    expect(() => exe.run({ ...batch, x: [1, 2] })).toThrowErrorMatchingInlineSnapshot(`[NncError: error NNC4002: run: "x" has shape [4,3] (12 values) but 2 values were given]`);
-    expect(() => exe.run({ ...batch, y: [0, 1.5, 1, 0] })).toThrowErrorMatchingInlineSnapshot(`[NncError: error NNC4004: run: input "y" is int32 but element 1 is 1.5]`);
+    expect(() => exe.run({ ...batch, x: [1, 2] })).toThrowErrorMatchingInlineSnapshot(
+      `[NncError: error NNC4002: run: "x" has shape [4,3] (12 values) but 2 values were given]`,
+    );
+    expect(() => exe.run({ ...batch, y: [0, 1.5, 1, 0] })).toThrowErrorMatchingInlineSnapshot(
+      `[NncError: error NNC4004: run: input "y" is int32 but element 1 is 1.5]`,
+    );
     expect(() => exe.step(batch)).toThrowError(
       /NNC4005: this executable was compiled for inference/,
     );
