@@ -1,5 +1,12 @@
 /**
- * @nnc/backend-cpu: skeleton. Its capability lands with its own issue (see the README's roadmap);
- * until then it only states what it will provide.
+ * @nnc/backend-cpu: the nnc backend that emits JavaScript for Node and browsers.
  */
-export const PACKAGE_NAME = "@nnc/backend-cpu";
+export { cpu } from "./cpu-backend.js";
+export type {
+  CompositeOp,
+  EmitContext,
+  NodeEmitter,
+  PrimitiveOp,
+  ScalarExpression,
+  ValueRef,
+} from "./emit-context.js";

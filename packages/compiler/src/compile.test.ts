@@ -153,6 +153,9 @@ describe("compile", () => {
       }),
     ).rejects.toThrowError(/loss "nope" is not an output/);
     await expect(
+      compile(mlp(), { backend: evaluatorBackend(), memory: { alignment: 2 } }),
+    ).rejects.toThrowError(/memory.alignment must be a positive multiple of 4 bytes, got 2/);
+    await expect(
       compile(mlp(), { backend: { ...evaluatorBackend(), apiVersion: 99 as 1 } }),
     ).rejects.toThrowError(/plugin API version 99/);
     await expect(

@@ -73,6 +73,15 @@ export async function compile(graph: Graph, options: CompileOptions): Promise<Ex
         })
       : INFERENCE_PIPELINE;
   const { graph: optimized, reports } = new PassManager(options.passes).run(graph, pipeline, mode);
+  const alignment = options.memory?.alignment ?? 64;
+  // Backends address values through Float32Array/Int32Array views of one arena: offsets must be
+  // multiples of 4 (the planner's default, 64, is a cache line).
+  if (!Number.isInteger(alignment) || alignment < 4 || alignment % 4 !== 0) {
+    throw new NncError(
+      "NNC1002",
+      `compile: memory.alignment must be a positive multiple of 4 bytes, got ${alignment}`,
+    );
+  }
   const plan = planMemory(optimized, options.memory);
 
   for (const node of plan.graph.nodes) {

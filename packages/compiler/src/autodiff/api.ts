@@ -51,7 +51,7 @@ export function jvp(graph: Graph, options: DiffOptions): Graph {
       tangentId === null ? g.broadcastTo(g.constant(0), primal.shape) : copy(tangentId!),
     );
   }
-  // Outputs of the combined graph were already declared by traceJvp; rebuild them here.
+  // Then the primal outputs (and state updates) of the traced graph.
   return withOutputs(g, trace.combined, copy);
 }
 
