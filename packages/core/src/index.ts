@@ -1,3 +1,4 @@
+export * from "./backend.js";
 export type { PaddingOption, Spatial } from "./conv-options.js";
 export * from "./dtype.js";
 export * from "./errors.js";
@@ -20,4 +21,3 @@ export * from "./source-location.js";
 export * from "./summarize.js";
 export * from "./value.js";
 export * from "./verify.js";
-export * from "./backend.js";
