@@ -80,10 +80,19 @@ describe("referenceBackend", () => {
     const x = g.input("x", [3]);
     g.output("y", g.select(flag, x, 0));
     const backend = referenceBackend();
+    // compile() refuses alignments typed-array views cannot address...
     await expect(compile(g.build(), { backend, memory: { alignment: 1 } })).rejects.toThrowError(
-      /NNC4006: reference backend: buffer of %1 "x" at offset 3 is not 4-byte aligned/,
+      /NNC1002: compile: memory.alignment must be a positive multiple of 4 bytes, got 1/,
     );
     const exe = await compile(g.build(), { backend });
+    // ...and the backend still checks the program it is given.
+    const misaligned = {
+      ...exe.program,
+      buffers: exe.program.buffers.map((b) => (b.node === x.id ? { ...b, offset: 3 } : b)),
+    };
+    await expect(backend.instantiate(exe.module, misaligned)).rejects.toThrowError(
+      /NNC4006: reference backend: buffer of %1 "x" at offset 3 is not 4-byte aligned/,
+    );
     await expect(
       backend.instantiate({ ...exe.module, backend: "cpu" }, exe.program),
     ).rejects.toThrowError(/NNC4006: reference backend: cannot load a module emitted by "cpu"/);
