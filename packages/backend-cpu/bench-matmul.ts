@@ -2,12 +2,14 @@
 // W4 (512³), the W1 MLP's forward and backward products, and the W2/W3 convolutions by both
 // lowerings (GEMM and direct loops). Prints GFLOP/s (median and best of the timed runs).
 //
-//   cd packages/backend-cpu && npx tsx --conditions=source bench-matmul.ts [filter]
+//   cd packages/backend-cpu && npx tsx --conditions=source bench-matmul.ts [filter] [--js]
+//
+// By default the GEMM is the WebAssembly SIMD kernel; --js times the JavaScript GEMM instead.
 
 import { createRng, GraphBuilder, type Pair, type Value } from "@nnc/core";
 import { emitConv2d, emitConv2dBackwardKernel, emitConv2dTranspose } from "./src/kernels/conv.js";
 import { convPathOverride } from "./src/kernels/conv-geometry.js";
-import { declareGemm, emitMatmul } from "./src/kernels/matmul.js";
+import { declareGemm, emitMatmul, wasmScratchLayout } from "./src/kernels/matmul.js";
 import {
   type Emitters,
   instantiate,
@@ -15,6 +17,7 @@ import {
   sampleData,
   TestEmitContext,
 } from "./src/kernels/test-harness.js";
+import { wasmGemmModule } from "./src/wasm/gemm-wasm.js";
 
 const EMITTERS: Emitters = {
   matmul: emitMatmul,
@@ -23,7 +26,9 @@ const EMITTERS: Emitters = {
   conv2d_backward_kernel: emitConv2dBackwardKernel,
 };
 
-const filter = process.argv[2] ?? "";
+const args = process.argv.slice(2);
+const filter = args.find((a) => !a.startsWith("--")) ?? "";
+const wasm = !args.includes("--js");
 
 /** Times `run` (after warm-up) until ~0.5 s or 200 runs; returns [median, best] in ms. */
 function time(run: () => void): [number, number] {
@@ -52,7 +57,7 @@ function bench(label: string, flops: number, build: (g: GraphBuilder) => Value):
   const g = new GraphBuilder("bench");
   g.output("y", build(g));
   const graph = g.build();
-  const instance = instantiate(programOf(graph), EMITTERS);
+  const instance = instantiate(programOf(graph), EMITTERS, { wasm });
   const rng = createRng(1);
   for (const node of graph.inputs) instance.write(node.id, sampleData(rng, node.type));
   report(label, flops, time(instance.run));
@@ -74,14 +79,30 @@ function stridedGemm(m: number, k: number, n: number, transA: boolean, transB: b
   if (!label.includes(filter)) return;
   const g = new GraphBuilder("gemm");
   g.output("y", g.matmul(g.input("a", [m, k]), g.input("b", [k, n])));
-  const ctx = new TestEmitContext(programOf(g.build()));
+  const program = programOf(g.build());
+  const ctx = new TestEmitContext(program);
   const name = declareGemm(ctx);
   const source = `${[...ctx.helpers.values()].join("\n")}\nreturn ${name};`;
-  const gemm = new Function(source)() as (...args: unknown[]) => void;
+  // Operands in a Wasm memory after the GEMM's scratch, or plain arrays for the JS GEMM.
+  let exports: WebAssembly.Exports | undefined;
+  let alloc = (length: number) => new Float32Array(length);
+  if (wasm) {
+    let at = wasmScratchLayout(program).end;
+    const pages = Math.ceil((at + 4 * (m * k + k * n + m * n)) / 65536);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const module = new WebAssembly.Module(wasmGemmModule());
+    exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    alloc = (length) => {
+      const view = new Float32Array(memory.buffer, at, length);
+      at += 4 * length;
+      return view;
+    };
+  }
+  const gemm = new Function("nncWasm", source)(exports) as (...args: unknown[]) => void;
   const rng = createRng(2);
-  const a = Float32Array.from({ length: m * k }, () => rng.uniform(-1, 1));
-  const b = Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1));
-  const c = new Float32Array(m * n);
+  const a = alloc(m * k).map(() => rng.uniform(-1, 1));
+  const b = alloc(k * n).map(() => rng.uniform(-1, 1));
+  const c = alloc(m * n);
   const [ars, acs] = transA ? [1, m] : [k, 1];
   const [brs, bcs] = transB ? [1, k] : [n, 1];
   report(
@@ -157,7 +178,7 @@ function conv(shape: ConvShape, ops: readonly ("forward" | "input grad" | "kerne
   convPathOverride.transpose = undefined;
 }
 
-console.log(`Node ${process.version}`);
+console.log(`Node ${process.version}, ${wasm ? "WebAssembly SIMD" : "JavaScript"} GEMM`);
 matmul(512, 512, 512, " (W4)");
 matmul(64, 784, 256, " (W1 fc1)");
 matmul(64, 256, 128, " (W1 fc2)");

@@ -22,7 +22,7 @@ describe("emitModule", () => {
     const program = programFor(graph, groupKernels(graph));
     expect(program.kernels.map((k) => k.kind)).toEqual(["elementwise", "prologue"]);
     expect(emitModule(program, OWN_KERNELS).source).toMatchInlineSnapshot(`
-      "export default function createProgram(arena) {
+      "export default function createProgram(arena, nncWasm) {
         const arenaF = new Float32Array(arena), arenaI = new Int32Array(arena), arenaU = new Uint8Array(arena);
         const F = arenaF, I = arenaI, U = arenaU;
         // %2 = add "add"

@@ -10,6 +10,7 @@ import type { EmitContext, NodeEmitter, PrimitiveOp } from "./emit-context.js";
 import { ModuleEmitContext } from "./emit-context-impl.js";
 import { emitFusedKernel } from "./kernels/elementwise.js";
 import { element, indent } from "./kernels/loop-nest.js";
+import { wasmScratchLayout } from "./kernels/matmul.js";
 
 /** Kernel emitters by primitive op: the backend's full table, or a subset in tests. */
 export type KernelTable = Readonly<Partial<Record<PrimitiveOp, NodeEmitter>>>;
@@ -18,7 +19,7 @@ export type KernelTable = Readonly<Partial<Record<PrimitiveOp, NodeEmitter>>>;
  * Emits the JavaScript module of a program:
  *
  * ```js
- * export default function createProgram(arena) {
+ * export default function createProgram(arena, nncWasm) {
  *   const arenaF = new Float32Array(arena), arenaI = new Int32Array(arena), arenaU = new Uint8Array(arena);
  *   const F = arenaF, I = arenaI, U = arenaU;
  *   <helpers: functions and constants computed once, e.g. scratch arrays, dropout masks>
@@ -28,6 +29,11 @@ export type KernelTable = Readonly<Partial<Record<PrimitiveOp, NodeEmitter>>>;
  *   return { run };
  * }
  * ```
+ *
+ * `arena` is an ArrayBuffer of at least `metadata.arenaBytes` bytes, or, for the WebAssembly
+ * path, the buffer of a Wasm memory of `metadata.wasmMemoryBytes` bytes (the arena at byte 0,
+ * then the Wasm kernels' scratch) with `nncWasm` the GEMM module's exports (`{ gemm }`); without
+ * `nncWasm` the module uses its JavaScript GEMM.
  *
  * Each kernel is its own small function rather than inline in `run()`: engines stop optimising
  * very large functions, and a training step has hundreds of kernels. Each function reads the
@@ -78,7 +84,7 @@ export function emitModule(program: Program, table: KernelTable): EmittedModule 
   }
   const updates = emitStateUpdates(ctx);
   const source = [
-    "export default function createProgram(arena) {",
+    "export default function createProgram(arena, nncWasm) {",
     ...indent([
       "const arenaF = new Float32Array(arena), arenaI = new Int32Array(arena), arenaU = new Uint8Array(arena);",
       // Helpers may use the views by their contract names too.
@@ -97,7 +103,11 @@ export function emitModule(program: Program, table: KernelTable): EmittedModule 
     backend: "cpu",
     apiVersion: BACKEND_API_VERSION,
     source,
-    metadata: { arenaBytes: program.arenaBytes, kernels: calls.length },
+    metadata: {
+      arenaBytes: program.arenaBytes,
+      wasmMemoryBytes: wasmScratchLayout(program).end,
+      kernels: calls.length,
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * @nnc/backend-cpu: the nnc backend that emits JavaScript for Node and browsers.
  */
-export { cpu } from "./cpu-backend.js";
+export { type CpuOptions, cpu } from "./cpu-backend.js";
 export type {
   CompositeOp,
   EmitContext,

@@ -8,13 +8,41 @@ import {
   type Program,
   sizeOf,
 } from "@nnc/core";
+import { wasmScratchLayout } from "./kernels/matmul.js";
+import { wasmGemmModule, wasmSimdSupported } from "./wasm/gemm-wasm.js";
 
 /** What an emitted module's default export returns. */
 interface LoadedProgram {
   run(): void;
 }
 
-type CreateProgram = (arena: ArrayBuffer) => LoadedProgram;
+type CreateProgram = (arena: ArrayBuffer, wasm?: WebAssembly.Exports) => LoadedProgram;
+
+/** How to load a module. */
+export interface InstantiateOptions {
+  /**
+   * Run the GEMM (matmul and convolutions) on the WebAssembly SIMD kernel when the engine has
+   * WebAssembly SIMD (default true); false keeps the JavaScript GEMM.
+   */
+  readonly wasm?: boolean;
+}
+
+let gemmModule: Promise<WebAssembly.Module> | undefined;
+
+/** The Wasm memory holding the arena and the Wasm GEMM's scratch, and the GEMM's exports. */
+async function wasmArena(
+  module: EmittedModule,
+  program: Program,
+): Promise<{ arena: ArrayBuffer; exports: WebAssembly.Exports }> {
+  const stated = module.metadata.wasmMemoryBytes;
+  const bytes = typeof stated === "number" ? stated : wasmScratchLayout(program).end;
+  // Sized once and never grown, so the module's typed-array views stay valid.
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  gemmModule ??= WebAssembly.compile(wasmGemmModule());
+  const instance = await WebAssembly.instantiate(await gemmModule, { env: { memory } });
+  return { arena: memory.buffer, exports: instance.exports };
+}
 
 const MODULE_PREFIX = "export default ";
 
@@ -32,12 +60,14 @@ export function loadModule(source: string): CreateProgram {
 }
 
 /**
- * Loads an emitted module for `program`: allocates the arena once (`program.arenaBytes`),
+ * Loads an emitted module for `program`: allocates the arena once (`program.arenaBytes`; with
+ * WebAssembly SIMD, a fixed-size Wasm memory holding the arena and the Wasm GEMM's scratch),
  * writes the constants into it and returns the instance that reads, writes and runs it.
  */
 export async function instantiateModule(
   module: EmittedModule,
   program: Program,
+  options: InstantiateOptions = {},
 ): Promise<BackendInstance> {
   if (module.backend !== "cpu" || module.apiVersion !== BACKEND_API_VERSION) {
     throw new NncError(
@@ -46,8 +76,19 @@ export async function instantiateModule(
     );
   }
   const create = loadModule(module.source);
-  // Typed-array views need a byte length that is a multiple of their element size.
-  const arena = new ArrayBuffer(Math.ceil(program.arenaBytes / 8) * 8);
+  let arena: ArrayBuffer;
+  let exports: WebAssembly.Exports | undefined;
+  const wasm =
+    options.wasm !== false && wasmSimdSupported()
+      ? // A page whose policy forbids compiling WebAssembly (CSP) gets the JavaScript GEMM.
+        await wasmArena(module, program).catch(() => undefined)
+      : undefined;
+  if (wasm) {
+    ({ arena, exports } = wasm);
+  } else {
+    // Typed-array views need a byte length that is a multiple of their element size.
+    arena = new ArrayBuffer(Math.ceil(program.arenaBytes / 8) * 8);
+  }
   const views = {
     float32: new Float32Array(arena),
     int32: new Int32Array(arena),
@@ -80,7 +121,7 @@ export async function instantiateModule(
   for (const node of graph.nodes) {
     if (node.op === "constant") write(node.id, node.attrs.value as number[]);
   }
-  const loaded = create(arena);
+  const loaded = create(arena, exports);
   return {
     write,
     read: (id) => {

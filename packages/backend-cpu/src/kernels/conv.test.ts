@@ -50,11 +50,11 @@ function pathOf(op: ConvOp, inputs: readonly TensorType[], attrs: Record<string,
 
 describe.each(OPS)("%s", (op) => {
   it.each(validSamples(op, 20).map((s, i) => [i, s] as const))(
-    "matches the reference on OP_SAMPLES valid sample %i, by both lowerings",
+    "matches the reference on OP_SAMPLES valid sample %i, by both lowerings and both GEMMs",
     (_, { sample, seed }) => {
       for (const lowering of LOWERINGS) {
         force(lowering);
-        checkOp(op, sample, EMITTERS, seed);
+        for (const wasm of [false, true]) checkOp(op, sample, EMITTERS, seed, undefined, { wasm });
       }
     },
   );
@@ -232,7 +232,10 @@ describe("the benchmark convolutions (BENCHMARKS.md W2, W3)", () => {
     // 32 → 4 channels: its input gradient is gathered (more output than input channels)
     ["32 → 4", 2, 32, 16, 4, 3, same(3)],
   ];
-  it.each(shapes)("%s: forward, input and kernel gradients", (_, n, c, h, o, k, padding) => {
+  const both = shapes.flatMap((s) => [[...s, "JS"] as const, [...s, "Wasm"] as const]);
+  it.each(both)("%s: forward, input and kernel gradients (%s GEMM)", (...args) => {
+    const [, n, c, h, o, k, padding, path] = args;
+    const wasm = path === "Wasm";
     const out = h + padding[0][0] + padding[0][1] - k + 1;
     checkOp(
       "conv2d",
@@ -240,6 +243,7 @@ describe("the benchmark convolutions (BENCHMARKS.md W2, W3)", () => {
       EMITTERS,
       1,
       TOLERANCE,
+      { wasm },
     );
     checkOp(
       "conv2d_transpose",
@@ -250,6 +254,7 @@ describe("the benchmark convolutions (BENCHMARKS.md W2, W3)", () => {
       EMITTERS,
       2,
       TOLERANCE,
+      { wasm },
     );
     checkOp(
       "conv2d_backward_kernel",
@@ -261,6 +266,7 @@ describe("the benchmark convolutions (BENCHMARKS.md W2, W3)", () => {
       3,
       // Each kernel element sums n·out² ≈ 2,000 products.
       { rtol: 1e-4, atol: 5e-4 },
+      { wasm },
     );
   });
 

@@ -5,7 +5,7 @@ import {
   convLowering,
   gatherGeometry,
 } from "./conv-geometry.js";
-import { declareGemm, gemmCall } from "./matmul.js";
+import { declareGemm, gemmCall, wasmScratchLayout } from "./matmul.js";
 
 // Convolutions over NCHW activations. Each node is lowered (conv-geometry.ts) either to the
 // module's blocked GEMM through im2col, per batch element and group, or to direct loops for thin
@@ -193,7 +193,12 @@ function scratchSize(ctx: EmitContext, kind: "colSize" | "flipSize" | "accSize")
 /** Declares the im2col scratch (sized for the program's largest) and returns its name. */
 function declareCol(ctx: EmitContext): string {
   const size = scratchSize(ctx, "colSize");
-  return ctx.helper("nncConvCol", `const nncConvCol = new Float32Array(${size});`);
+  // In the Wasm memory with the WebAssembly GEMM, which reads its operands there.
+  const at = wasmScratchLayout(ctx.program).col;
+  return ctx.helper(
+    "nncConvCol",
+    `const nncConvCol = nncWasm ? new Float32Array(arena, ${at}, ${size}) : new Float32Array(${size});`,
+  );
 }
 
 /** Declares a direct-loop helper with its accumulator scratch and returns its name. */
@@ -359,7 +364,11 @@ export const emitConv2dTranspose: NodeEmitter = (ctx, node) => {
   }
   if (lowering.transpose === "gather") {
     const size = scratchSize(ctx, "flipSize");
-    const flipped = ctx.helper("nncConvFlip", `const nncConvFlip = new Float32Array(${size});`);
+    const at = wasmScratchLayout(ctx.program).flip;
+    const flipped = ctx.helper(
+      "nncConvFlip",
+      `const nncConvFlip = nncWasm ? new Float32Array(arena, ${at}, ${size}) : new Float32Array(${size});`,
+    );
     const flip = ctx.helper("nncFlipKernel", FLIP_KERNEL);
     const kernelArgs = [g.cr, g.groups, g.cig, g.kh, g.kw].join(", ");
     return [

@@ -1,6 +1,7 @@
 import { createRng, GraphBuilder, type TensorType } from "@nnc/core";
 import { describe, expect, it } from "vitest";
-import { declareGemm, emitMatmul } from "./matmul.js";
+import { wasmGemmModule } from "../wasm/gemm-wasm.js";
+import { declareGemm, emitMatmul, wasmScratchLayout } from "./matmul.js";
 import {
   checkOp,
   expectClose,
@@ -43,15 +44,21 @@ describe("matmul", () => {
     [130, 600, 33],
     [33, 70, 300],
   ];
-  it.each(shapes)("computes [%i, %i] · [%i, …] products of any extent", (m, k, n) => {
-    checkOp(
-      "matmul",
-      { inputs: [f32(m, k), f32(k, n)], attrs: {} },
-      EMITTERS,
-      m * k + n,
-      TOLERANCE,
-    );
-  });
+  // Both GEMMs: JavaScript, and the WebAssembly SIMD kernel (4 × 8 tiles, 64/256 blocks).
+  it.each(shapes.flatMap((s) => [[...s, "JS"] as const, [...s, "Wasm"] as const]))(
+    "computes [%i, %i] · [%i, …] products of any extent (%s GEMM)",
+    (m, k, n, path) => {
+      const wasm = path === "Wasm";
+      checkOp(
+        "matmul",
+        { inputs: [f32(m, k), f32(k, n)], attrs: {} },
+        EMITTERS,
+        m * k + n,
+        TOLERANCE,
+        { wasm },
+      );
+    },
+  );
 
   const batched: [number[], number[]][] = [
     [
@@ -87,9 +94,14 @@ describe("matmul", () => {
       [7, 1, 3, 2],
     ],
   ];
-  it.each(batched)("broadcasts batch axes: %j · %j", (a, b) => {
-    checkOp("matmul", { inputs: [f32(...a), f32(...b)], attrs: {} }, EMITTERS, 3, TOLERANCE);
-  });
+  it.each(batched.flatMap(([a, b]) => [[a, b, "JS"] as const, [a, b, "Wasm"] as const]))(
+    "broadcasts batch axes: %j · %j (%s GEMM)",
+    (a, b, path) => {
+      const wasm = path === "Wasm";
+      const inputs = [f32(...a), f32(...b)];
+      checkOp("matmul", { inputs, attrs: {} }, EMITTERS, 3, TOLERANCE, { wasm });
+    },
+  );
 
   it("folds a batch sharing B into the rows: one GEMM call, no loop", () => {
     const { source } = runOp(
@@ -146,16 +158,39 @@ describe("matmul", () => {
   });
 });
 
-describe("the GEMM helper", () => {
-  /** Loads the helper of a program with one m×k·k×n product. */
+describe.each([
+  ["JavaScript", false],
+  ["WebAssembly", true],
+] as const)("the GEMM helper (%s)", (_, wasm) => {
+  /**
+   * Loads the helper of a program with one m×k·k×n product and returns it with an allocator
+   * of its operand arrays: plain Float32Arrays, or views of a Wasm memory (after the program's
+   * scratch) for the WebAssembly path.
+   */
   function loadGemm(m: number, k: number, n: number) {
     const g = new GraphBuilder("gemm");
     g.output("y", g.matmul(g.input("a", [m, k]), g.input("b", [k, n])));
-    const ctx = new TestEmitContext(programOf(g.build()));
+    const program = programOf(g.build());
+    const ctx = new TestEmitContext(program);
     const name = declareGemm(ctx);
-    return new Function(`${[...ctx.helpers.values()].join("\n")}\nreturn ${name};`)() as (
-      ...args: unknown[]
-    ) => void;
+    let exports: WebAssembly.Exports | undefined;
+    let alloc = (length: number) => new Float32Array(length);
+    if (wasm) {
+      let at = wasmScratchLayout(program).end;
+      const bytes = at + 4 * (m * k + k * n + m * n + 64);
+      const pages = Math.ceil(bytes / 65536);
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+      const module = new WebAssembly.Module(wasmGemmModule());
+      exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+      alloc = (length) => {
+        const view = new Float32Array(memory.buffer, at, length);
+        at += 4 * length;
+        return view;
+      };
+    }
+    const source = `${[...ctx.helpers.values()].join("\n")}\nreturn ${name};`;
+    const gemm = new Function("nncWasm", source)(exports) as (...args: unknown[]) => void;
+    return { gemm, alloc };
   }
 
   it.each([
@@ -167,15 +202,15 @@ describe("the GEMM helper", () => {
   ] as const)(
     "reads operands through any strides and accumulates on request: %i×%i·%i×…, Aᵀ %s, Bᵀ %s",
     (m, k, n, transA, transB) => {
-      const gemm = loadGemm(m, k, n);
+      const { gemm, alloc } = loadGemm(m, k, n);
       const rng = createRng(m + n);
       const a = Float32Array.from(sampleData(rng, f32(m, k)));
       const b = Float32Array.from(sampleData(rng, f32(k, n)));
       // Operands sit past an offset, stored transposed when asked.
       const at = transA ? 5 : 3;
       const bt = 11;
-      const A = new Float32Array(at + m * k);
-      const B = new Float32Array(bt + k * n);
+      const A = alloc(at + m * k);
+      const B = alloc(bt + k * n);
       for (let i = 0; i < m; i++) {
         for (let p = 0; p < k; p++) A[at + (transA ? p * m + i : i * k + p)] = a[i * k + p]!;
       }
@@ -190,7 +225,7 @@ describe("the GEMM helper", () => {
           expected[i * n + j] = s + 1;
         }
       }
-      const C = new Float32Array(2 + m * n + 2).fill(1);
+      const C = alloc(2 + m * n + 2).fill(1);
       const [ars, acs] = transA ? [1, m] : [k, 1];
       const [brs, bcs] = transB ? [1, k] : [n, 1];
       gemm(A, at, ars, acs, B, bt, brs, bcs, C, 2, m, k, n, 1);

@@ -1,5 +1,6 @@
 import { type Node, type Program, type Shape, sizeOf, tryBroadcastShapes } from "@nnc/core";
 import type { EmitContext, NodeEmitter } from "../emit-context.js";
+import { WASM_SIMD_SCRATCH_ALIGN, wasmPackBytes } from "../wasm/gemm-wasm.js";
 import { convLowering } from "./conv-geometry.js";
 
 // Matrix products: one cache-blocked, register-tiled GEMM helper per module, shared by matmul
@@ -66,6 +67,48 @@ function programGemms(program: Program): GemmShape[] {
 }
 
 /**
+ * Where the WebAssembly path keeps its scratch, in bytes of the Wasm memory, after the arena
+ * (which starts at byte 0): the GEMM's packed panels of A and strips of B and its edge tile, and
+ * the convolutions' im2col/col2im columns and flipped kernels (so every GEMM operand lives in
+ * the memory). `end` is the memory size the program needs. The same layout is computed when
+ * emitting and when instantiating, from the program alone.
+ */
+export interface WasmScratchLayout {
+  readonly packA: number;
+  readonly packB: number;
+  readonly edge: number;
+  readonly col: number;
+  readonly flip: number;
+  readonly end: number;
+}
+
+export function wasmScratchLayout(program: Program): WasmScratchLayout {
+  let packA = 0;
+  let packB = 0;
+  for (const { m, k, n } of programGemms(program)) {
+    const [a, b] = wasmPackBytes(m, k, n);
+    packA = Math.max(packA, a);
+    packB = Math.max(packB, b);
+  }
+  let col = 0;
+  let flip = 0;
+  for (const node of program.graph.nodes) {
+    const lowering = convLowering(program.graph, node);
+    col = Math.max(col, lowering?.colSize ?? 0);
+    flip = Math.max(flip, lowering?.flipSize ?? 0);
+  }
+  const align = (x: number) => Math.ceil(x / WASM_SIMD_SCRATCH_ALIGN) * WASM_SIMD_SCRATCH_ALIGN;
+  const offsets: number[] = [];
+  let at = align(program.arenaBytes);
+  for (const bytes of [packA, packB, 128, 4 * col, 4 * flip]) {
+    offsets.push(at);
+    at = align(at + bytes);
+  }
+  const [a, b, edge, c, f] = offsets as [number, number, number, number, number];
+  return { packA: a, packB: b, edge, col: c, flip: f, end: at };
+}
+
+/**
  * Declares the module's float32 GEMM helper (with its packing scratch, sized for the largest
  * call in the program) and returns its name. Call it as
  * `nncGemm(A, a, aRowStride, aColStride, B, b, bRowStride, bColStride, C, c, m, k, n, add)`:
@@ -80,7 +123,8 @@ export function declareGemm(ctx: EmitContext): string {
     sizeA = Math.max(sizeA, a);
     sizeB = Math.max(sizeB, b);
   }
-  return ctx.helper("nncGemm", gemmSource(Math.max(sizeA, 16), Math.max(sizeB, 16)));
+  const layout = wasmScratchLayout(ctx.program);
+  return ctx.helper("nncGemm", gemmSource(Math.max(sizeA, 16), Math.max(sizeB, 16), layout));
 }
 
 /** A GEMM call statement; `shape` must be one of those {@link programGemms} reported. */
@@ -166,12 +210,22 @@ ${variant(4, 4, 2)}
 }`;
 }
 
-function gemmSource(sizeA: number, sizeB: number): string {
-  return `const nncGemmPackA = new Float64Array(${sizeA});
-const nncGemmPackB = new Float64Array(${sizeB});
-const nncGemmEdge = new Float64Array(16);
+/**
+ * The GEMM helper: with the WebAssembly path (`nncWasm` given to createProgram; A, B and C are
+ * then views of the Wasm memory) a call of the Wasm SIMD kernel on byte addresses, else the
+ * JavaScript GEMM, whose packing scratch is only allocated when it is used.
+ */
+function gemmSource(sizeA: number, sizeB: number, layout: WasmScratchLayout): string {
+  return `const nncWasmGemm = nncWasm ? nncWasm.gemm : null;
+const nncGemmPackA = nncWasmGemm ? null : new Float64Array(${sizeA});
+const nncGemmPackB = nncWasmGemm ? null : new Float64Array(${sizeB});
+const nncGemmEdge = nncWasmGemm ? null : new Float64Array(16);
 ${edgeTileSource()}
 function nncGemm(A, a, ars, acs, B, b, brs, bcs, C, c, m, k, n, add) {
+  if (nncWasmGemm !== null) {
+    nncWasmGemm(A.byteOffset + 4 * a, ars, acs, B.byteOffset + 4 * b, brs, bcs, C.byteOffset + 4 * c, m, k, n, add, ${layout.packA}, ${layout.packB}, ${layout.edge});
+    return;
+  }
   const PA = nncGemmPackA, PB = nncGemmPackB;
   for (let jc = 0; jc < n; jc += ${NC}) {
     const nc = Math.min(${NC}, n - jc);

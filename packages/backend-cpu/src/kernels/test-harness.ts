@@ -16,6 +16,8 @@ import {
 } from "@nnc/core";
 import { graphOrder, planBuffers } from "../../../compiler/src/memory/plan-buffers.js";
 import type { EmitContext, NodeEmitter, ValueRef } from "../emit-context.js";
+import { wasmGemmModule } from "../wasm/gemm-wasm.js";
+import { wasmScratchLayout } from "./matmul.js";
 
 // A minimal stand-in for the backend's module emitter, for testing kernels in isolation: a
 // hand-built Program (one "single" kernel per compute node, placement from planBuffers), a
@@ -90,7 +92,7 @@ export function assembleModule(program: Program, emitters: Emitters): string {
     }
   }
   return [
-    "function createProgram(arena) {",
+    "function createProgram(arena, nncWasm) {",
     "const F = new Float32Array(arena), I = new Int32Array(arena), U = new Uint8Array(arena);",
     ...ctx.helpers.values(),
     "function run() {",
@@ -109,14 +111,34 @@ export interface TestInstance {
   run(): void;
 }
 
-/** Emits, loads and allocates a program. */
-export function instantiate(program: Program, emitters: Emitters): TestInstance {
+/**
+ * Emits, loads and allocates a program: with `wasm`, in a Wasm memory with the WebAssembly
+ * GEMM (compiled synchronously, fine in Node), else in an ArrayBuffer with the JavaScript GEMM.
+ */
+export function instantiate(
+  program: Program,
+  emitters: Emitters,
+  { wasm = false }: { wasm?: boolean } = {},
+): TestInstance {
   const source = assembleModule(program, emitters);
-  const create = new Function(`${source}\nreturn createProgram;`)() as (arena: ArrayBuffer) => {
+  const create = new Function(`${source}\nreturn createProgram;`)() as (
+    arena: ArrayBuffer,
+    wasm?: unknown,
+  ) => {
     run(): void;
   };
-  const arena = new ArrayBuffer(Math.ceil(program.arenaBytes / 8) * 8);
-  const loaded = create(arena);
+  let arena: ArrayBuffer;
+  let exports: unknown;
+  if (wasm) {
+    const pages = Math.max(1, Math.ceil(wasmScratchLayout(program).end / 65536));
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const module = new WebAssembly.Module(wasmGemmModule());
+    exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    arena = memory.buffer;
+  } else {
+    arena = new ArrayBuffer(Math.ceil(program.arenaBytes / 8) * 8);
+  }
+  const loaded = create(arena, exports);
   const view = (node: Node) => {
     const { offset } = program.buffers[node.id]!;
     const n = sizeOf(node.type.shape);
@@ -181,6 +203,7 @@ export function runOp(
   attrs: Readonly<Record<string, unknown>>,
   data: readonly (readonly number[])[],
   emitters: Emitters,
+  options: { wasm?: boolean } = {},
 ): OpRun {
   const g = new GraphBuilder("test");
   const inputs = types.map((t, i) => g.input(`x${i}`, t.shape, t.dtype));
@@ -190,7 +213,7 @@ export function runOp(
   const feeds = Object.fromEntries(data.map((d, i) => [`x${i}`, d]));
   const expected = evaluate(graph, feeds).y!;
   const program = programOf(graph);
-  const instance = instantiate(program, emitters);
+  const instance = instantiate(program, emitters, options);
   inputs.forEach((v, i) => {
     instance.write(v.id, data[i]!);
   });
@@ -208,10 +231,11 @@ export function checkOp(
   emitters: Emitters,
   seed: number,
   tolerance: Tolerance = FLOAT32,
+  options: { wasm?: boolean } = {},
 ): OpRun {
   const rng = createRng(seed);
   const data = sample.inputs.map((t, i) => sampleData(rng, t, sample.ranges?.[i]));
-  const run = runOp(op, sample.inputs, sample.attrs, data, emitters);
+  const run = runOp(op, sample.inputs, sample.attrs, data, emitters, options);
   const exact = run.graph.node(run.graph.outputs[0]!.node).type.dtype !== "float32";
   expectClose(run.actual, run.expected, exact ? { rtol: 0, atol: 0 } : tolerance);
   return run;
