@@ -10,3 +10,4 @@ export type {
   ScalarExpression,
   ValueRef,
 } from "./emit-context.js";
+export type { CpuInstance } from "./instantiate.js";

@@ -64,11 +64,16 @@ export function loadModule(source: string): CreateProgram {
  * WebAssembly SIMD, a fixed-size Wasm memory holding the arena and the Wasm GEMM's scratch),
  * writes the constants into it and returns the instance that reads, writes and runs it.
  */
+/** A loaded CPU program; `gemm` says which matrix-multiply kernel it runs. */
+export interface CpuInstance extends BackendInstance {
+  readonly gemm: "wasm" | "js";
+}
+
 export async function instantiateModule(
   module: EmittedModule,
   program: Program,
   options: InstantiateOptions = {},
-): Promise<BackendInstance> {
+): Promise<CpuInstance> {
   if (module.backend !== "cpu" || module.apiVersion !== BACKEND_API_VERSION) {
     throw new NncError(
       "NNC4006",
@@ -123,6 +128,7 @@ export async function instantiateModule(
   }
   const loaded = create(arena, exports);
   return {
+    gemm: exports ? "wasm" : "js",
     write,
     read: (id) => {
       const { view, base, size } = place(id);
