@@ -3,5 +3,9 @@ import { sharedTestConfig } from "../vitest.shared.js";
 
 export default defineConfig({
   ...sharedTestConfig,
-  test: { ...sharedTestConfig.test, include: ["**/*.test.ts"], exclude: ["**/node_modules/**"] },
+  test: {
+    ...sharedTestConfig.test,
+    include: ["**/*.test.ts"],
+    exclude: ["**/node_modules/**", "third-party-backend/**"],
+  },
 });

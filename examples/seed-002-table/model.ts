@@ -31,4 +31,5 @@ export function buildFiveConvs(batch = 1): Graph {
   return g.build();
 }
 
-export default buildSeed002Network;
+/** The model file's entry point for `nnc compile` (which passes `{ batch }` with --batch). */
+export default ({ batch = 1 }: { batch?: number } = {}): Graph => buildSeed002Network(batch);

@@ -11,3 +11,4 @@ export type {
   ValueRef,
 } from "./emit-context.js";
 export type { CpuInstance } from "./instantiate.js";
+export { wasmGemmModule } from "./wasm/gemm-wasm.js";

@@ -1,5 +1,8 @@
 /**
- * @nnc/cli: skeleton. Its capability lands with its own issue (see the README's roadmap);
- * until then it only states what it will provide.
+ * @nnc/cli: the `nnc` command (`nnc compile model.ts`), also callable in-process.
  */
-export const PACKAGE_NAME = "@nnc/cli";
+export { type Command, type CompileCommand, parseCommand, USAGE } from "./args.js";
+export { CliError } from "./cli-error.js";
+export { codeFrame } from "./code-frame.js";
+export { type LoadModelOptions, loadModel } from "./load-model.js";
+export { type CliIo, cliVersion, runCli } from "./main.js";

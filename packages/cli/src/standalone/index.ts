@@ -1,0 +1,19 @@
+export { emitDeclarations } from "./emit-declarations.js";
+export {
+  emitStandaloneModule,
+  type StandaloneLayout,
+  type StandaloneTensor,
+  standaloneLayout,
+} from "./emit-standalone-module.js";
+export {
+  readSafetensors,
+  type SafetensorsDType,
+  type SafetensorsFile,
+  type SafetensorsTensor,
+  writeSafetensors,
+} from "./safetensors.js";
+export {
+  type StandaloneFiles,
+  type StandaloneOptions,
+  writeStandaloneFiles,
+} from "./write-standalone-files.js";
