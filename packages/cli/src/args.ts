@@ -30,6 +30,10 @@ Compiles the model a file's default export builds (a Graph, or a possibly async 
 returning one) into a standalone module: model.js, model.d.ts, model.safetensors, report.json
 and report.md in the output directory.
 
+For --backend cpu, model.js has no dependencies. For a backend plugin, model.js imports the
+plugin's package and @nnc/core at run time (resolved from where model.js lives: install both
+next to it, or bundle it) and loads the program with the plugin's instantiate.
+
 Options:
   --out <dir>               output directory (default ./nnc-out/<graph name>/)
   --backend <name>          cpu (default), or the npm package name of a backend plugin

@@ -17,13 +17,28 @@ const ALIASES: Readonly<Record<string, string>> = { webgl: "@nnc/backend-webgl" 
  * `nnc-backend-float64`).
  */
 export async function loadBackend(name: string): Promise<Backend> {
-  if (name === "cpu") return cpu();
+  return (await resolveBackend(name)).backend;
+}
+
+/** A loaded backend plugin and where it came from. */
+export interface ResolvedBackend {
+  readonly backend: Backend;
+  /** The package it was imported from (null for the built-in cpu backend). */
+  readonly specifier: string | null;
+  /** The export that held it (null: the default export). */
+  readonly exportName: string | null;
+}
+
+/** Like {@link loadBackend}, also saying which package and export the backend came from. */
+export async function resolveBackend(name: string): Promise<ResolvedBackend> {
+  if (name === "cpu") return { backend: cpu(), specifier: null, exportName: null };
   const specifier = ALIASES[name] ?? name;
   const module = await importPackage(specifier, name);
   const short = /backend-([\w-]+)$/
     .exec(specifier)?.[1]
     ?.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-  const candidate = module.default ?? (short ? module[short] : undefined);
+  const exportName = module.default !== undefined ? null : (short ?? null);
+  const candidate = exportName === null ? module.default : module[exportName];
   const backend = typeof candidate === "function" ? await candidate() : candidate;
   if (!isBackend(backend)) {
     throw new CliError(
@@ -31,7 +46,7 @@ export async function loadBackend(name: string): Promise<Backend> {
       `--backend ${name}: ${specifier} does not export a backend: its default export (or the export named after its "backend-<name>" suffix) must be a backend factory like cpu, or a backend object with name, apiVersion, supports, emit and instantiate`,
     );
   }
-  return backend;
+  return { backend, specifier, exportName };
 }
 
 async function importPackage(specifier: string, name: string): Promise<Record<string, unknown>> {

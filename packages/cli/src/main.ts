@@ -8,7 +8,7 @@ import { type CompileCommand, parseCommand, USAGE } from "./args.js";
 import { checkExecutable } from "./check.js";
 import { CliError } from "./cli-error.js";
 import { codeFrame } from "./code-frame.js";
-import { loadBackend } from "./load-backend.js";
+import { resolveBackend } from "./load-backend.js";
 import { loadModel } from "./load-model.js";
 import { renderGraph } from "./render/index.js";
 import { reportJson, reportMarkdown } from "./report.js";
@@ -65,7 +65,7 @@ async function compileCommand(command: CompileCommand, io: CliIo): Promise<void>
     io.stdout(formatSummary(summary));
     return;
   }
-  const backend = await loadBackend(command.backend);
+  const { backend, specifier, exportName } = await resolveBackend(command.backend);
   const train = command.mode === "train";
   const loss = train ? (command.loss ?? "loss") : undefined;
   const dumps = new Map<string, string>();
@@ -91,6 +91,8 @@ async function compileCommand(command: CompileCommand, io: CliIo): Promise<void>
     ...(loss !== undefined && { loss }),
     // CPU modules carry the WebAssembly SIMD GEMM (used where SIMD is available).
     ...(exe.module.backend === "cpu" && { wasmGemm: wasmGemmModule() }),
+    // Other backends' modules import the backend package (and @nnc/core) at run time.
+    ...(specifier !== null && { backendPackage: { specifier, exportName } }),
   });
   for (const [name, content] of Object.entries(standalone)) files.set(name, content);
   for (const format of command.emit) files.set(`graph.${format}`, renderGraph(graph, format));

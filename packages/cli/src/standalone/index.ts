@@ -1,4 +1,5 @@
 export { emitDeclarations } from "./emit-declarations.js";
+export { type BackendPackage, emitPluginModule } from "./emit-plugin-module.js";
 export {
   emitStandaloneModule,
   type StandaloneLayout,

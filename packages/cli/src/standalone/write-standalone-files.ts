@@ -1,6 +1,7 @@
 import type { Executable } from "@nnc/compiler";
 import { NncError } from "@nnc/core";
 import { emitDeclarations } from "./emit-declarations.js";
+import { type BackendPackage, emitPluginModule } from "./emit-plugin-module.js";
 import { emitStandaloneModule, standaloneLayout } from "./emit-standalone-module.js";
 import { type SafetensorsTensor, writeSafetensors } from "./safetensors.js";
 
@@ -17,6 +18,11 @@ export interface StandaloneOptions {
    * products on it where the engine has WebAssembly SIMD (otherwise its JavaScript GEMM).
    */
   readonly wasmGemm?: Uint8Array;
+  /**
+   * For a module of any backend but cpu: the package `model.js` imports the backend from at run
+   * time. Without it, only cpu executables can be written (NNC4006 otherwise).
+   */
+  readonly backendPackage?: BackendPackage;
 }
 
 /** The files of a standalone model, by file name. */
@@ -29,8 +35,9 @@ export interface StandaloneFiles {
 const WEIGHTS_FILE = "model.safetensors";
 
 /**
- * Turns a CPU executable into the files `nnc compile` writes: `model.js` (an ES module with no
- * dependency on nnc), its `model.d.ts` (generated with ts-morph) and `model.safetensors` (the
+ * Turns an executable into the files `nnc compile` writes: `model.js` (for the cpu backend an
+ * ES module with no dependency on nnc; for another backend, given `options.backendPackage`, a
+ * module importing that package and `@nnc/core`, see {@link emitPluginModule}), its `model.d.ts` (generated with ts-morph) and `model.safetensors` (the
  * parameters and state: the executable's current values, overridden by `options.weights`).
  */
 export function writeStandaloneFiles(exe: Executable, options: StandaloneOptions): StandaloneFiles {
@@ -57,7 +64,10 @@ export function writeStandaloneFiles(exe: Executable, options: StandaloneOptions
     }
   }
   return {
-    "model.js": emitStandaloneModule(exe, layout, options.wasmGemm),
+    "model.js":
+      exe.module.backend !== "cpu" && options.backendPackage !== undefined
+        ? emitPluginModule(exe, layout, options.backendPackage)
+        : emitStandaloneModule(exe, layout, options.wasmGemm),
     "model.d.ts": emitDeclarations(layout),
     "model.safetensors": writeSafetensors(tensors, { format: "nnc", model: options.name }),
   };

@@ -111,7 +111,8 @@ export function planMemory(graph: Graph, options: MemoryPlanOptions = {}): Memor
 
 /** Renders a memory report as text (for `nnc compile` and report.md). */
 export function formatMemoryReport(report: MemoryReport): string {
-  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  // Small programs (the seeds) would read "0.0 KiB": below 1 KiB, print bytes.
+  const kib = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`);
   const lines = [
     `parameters         ${kib(report.paramBytes)}`,
     `optimizer state    ${kib(report.optimizerStateBytes)}`,

@@ -1,0 +1,60 @@
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { buildModel, mismatches, randomFeeds, referenceOutputs } from "./e2e-support.js";
+import {
+  EXAMPLES,
+  nnc,
+  pluginScratchDir,
+  removeScratchDirs,
+  runModelInFreshNode,
+  scratchDir,
+} from "./test-support.js";
+
+afterAll(removeScratchDirs);
+
+/**
+ * Every model file in examples/ whose default export the CLI can call without options. The
+ * seeds' s2, s5 and s10 builders need sizes, so they are not model files; AlexNet is large
+ * (a 240 MB arena, minutes in the float64 interpreter): it is only summarised.
+ */
+const MODELS = [
+  "seed-002-table/model.ts",
+  "lenet/model.ts",
+  "w3-bn-convnet/model.ts",
+  "seeds/s9-network.ts",
+];
+
+/** The backends that run in Node: the built-in cpu one and the example plugin package. */
+const BACKENDS = ["cpu", "nnc-backend-float64"];
+
+describe("end to end: examples × Node backends, model.js in a fresh Node process", () => {
+  for (const file of MODELS) {
+    for (const backend of BACKENDS) {
+      it.concurrent(`${file} on ${backend}`, async () => {
+        // cpu: the output lives outside the repository with nothing to resolve (no
+        // dependencies); the plugin's model.js needs its package and @nnc/core installed.
+        const cpu = backend === "cpu";
+        const cwd = cpu ? scratchDir() : pluginScratchDir();
+        const out = join(cwd, "out");
+        const run = await nnc(
+          ["compile", join(EXAMPLES, file), "--backend", backend, "--out", out],
+          cwd,
+        );
+        expect(run.stderr).toBe("");
+        expect(run.code).toBe(0);
+        const graph = await buildModel(join(EXAMPLES, file));
+        const feeds = randomFeeds(graph, 11);
+        const outputs = await runModelInFreshNode(out, feeds, { typescript: !cpu });
+        expect(Object.keys(outputs).sort()).toEqual(graph.outputs.map((o) => o.name).sort());
+        expect(mismatches(outputs, referenceOutputs(graph, out, feeds))).toEqual([]);
+      });
+    }
+  }
+
+  it.concurrent("alexnet/model.ts: the summary", async () => {
+    const run = await nnc(["compile", "alexnet/model.ts", "--summary"], EXAMPLES);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^total params: 61,100,840 /m);
+  });
+});
