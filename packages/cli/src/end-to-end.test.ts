@@ -13,15 +13,18 @@ import {
 afterAll(removeScratchDirs);
 
 /**
- * Every model file in examples/ whose default export the CLI can call without options. The
- * seeds' s2, s5 and s10 builders need sizes, so they are not model files; AlexNet is large
- * (a 240 MB arena, minutes in the float64 interpreter): it is only summarised.
+ * Every model file in examples/ whose default export the CLI can call without options (the
+ * seeds' networks through their model files in seeds/models/; s10's builder is a test fixture,
+ * not a model file). AlexNet is large (a 240 MB arena, minutes in the float64 interpreter): it
+ * is only summarised.
  */
 const MODELS = [
   "seed-002-table/model.ts",
   "lenet/model.ts",
   "w3-bn-convnet/model.ts",
   "seeds/s9-network.ts",
+  "seeds/models/s2-three-layer.ts",
+  "seeds/models/s5-mixture.ts",
 ];
 
 /** The backends that run in Node: the built-in cpu one and the example plugin package. */
