@@ -89,6 +89,9 @@ describe("nnc compile", () => {
     );
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/compiled "lenet5" for cpu \(train\)/);
+    // The memory report is printed: planned against naive, and what is kept for the backward pass.
+    expect(run.stdout).toMatch(/peak activations +[\d.]+ KiB \(naive [\d.]+ KiB, [\d.]+ %\)/);
+    expect(run.stdout).toContain("kept for the backward pass:");
     expect(run.stdout).toMatch(/check "loss": ok/);
     const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
     expect(report.mode).toBe("train");

@@ -2,7 +2,15 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { wasmGemmModule } from "@nnc/backend-cpu";
-import { adam, compile, type Executable, momentum, type Optimizer, sgd } from "@nnc/compiler";
+import {
+  adam,
+  compile,
+  type Executable,
+  formatMemoryReport,
+  momentum,
+  type Optimizer,
+  sgd,
+} from "@nnc/compiler";
 import { formatShape, formatSummary, isNncError, summarize } from "@nnc/core";
 import { type CompileCommand, parseCommand, USAGE } from "./args.js";
 import { checkExecutable } from "./check.js";
@@ -130,6 +138,10 @@ async function compileCommand(command: CompileCommand, io: CliIo): Promise<void>
       `check ${JSON.stringify(c.output)}: ok (max |error| ${c.maxAbsError.toExponential(2)})`,
     );
   }
+  // The memory report (issue 5: `nnc compile` prints it): kept activations, planned vs naive.
+  io.stdout("");
+  io.stdout(formatMemoryReport(memory));
+  io.stdout("");
   io.stdout(`wrote ${outDir}: ${[...files.keys()].sort().join(", ")}`);
 }
 
