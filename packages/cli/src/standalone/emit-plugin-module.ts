@@ -1,6 +1,10 @@
 import type { Executable } from "@nnc/compiler";
 import { serializeGraph } from "@nnc/core";
-import { jsonForScript, type StandaloneLayout } from "./emit-standalone-module.js";
+import {
+  COMMON_LOADER_SOURCE,
+  jsonForScript,
+  type StandaloneLayout,
+} from "./emit-standalone-module.js";
 import { RUNTIME_SOURCE } from "./runtime-source.js";
 
 /** How `model.js` finds a backend plugin at run time: the package and the export to call. */
@@ -71,29 +75,7 @@ export function emitPluginModule(
 }
 
 /** The loader of a plugin module (plain JavaScript, see {@link emitPluginModule}). */
-const PLUGIN_LOADER_SOURCE = `
-function specOf(t) {
-  return Object.freeze({ name: t.name, dtype: t.dtype, shape: Object.freeze(t.shape.slice()) });
-}
-
-/** The model's inputs: name, dtype and shape. */
-export const inputs = Object.freeze(MODEL.inputs.map(specOf));
-/** The model's outputs: name, dtype and shape. */
-export const outputs = Object.freeze(MODEL.outputs.map(specOf));
-
-async function readWeightsFile() {
-  const url = new URL(MODEL.weightsFile, import.meta.url);
-  if (url.protocol === "file:") {
-    const fs = await import("node:fs/promises");
-    return new Uint8Array(await fs.readFile(url));
-  }
-  const response = await fetch(url);
-  if (!response.ok) {
-    throw new Error(MODEL.model + ": cannot fetch the weights " + url + " (" + response.status + ")");
-  }
-  return new Uint8Array(await response.arrayBuffer());
-}
-
+const PLUGIN_LOADER_SOURCE = `${COMMON_LOADER_SOURCE}
 async function createBackend() {
   const candidate = BACKEND.exportName === null ? BACKEND_PACKAGE.default : BACKEND_PACKAGE[BACKEND.exportName];
   const backend = typeof candidate === "function" ? await candidate() : candidate;

@@ -152,8 +152,11 @@ export function jsonForScript(value: unknown): string {
   );
 }
 
-/** The loader of the emitted module (plain JavaScript, see {@link emitStandaloneModule}). */
-const LOADER_SOURCE = `
+/**
+ * Loader code shared by CPU and plugin modules: input/output specs and reading the weights file
+ * next to the module (the file system in Node, fetch in browsers).
+ */
+export const COMMON_LOADER_SOURCE = `
 function specOf(t) {
   return Object.freeze({ name: t.name, dtype: t.dtype, shape: Object.freeze(t.shape.slice()) });
 }
@@ -175,7 +178,10 @@ async function readWeightsFile() {
   }
   return new Uint8Array(await response.arrayBuffer());
 }
+`;
 
+/** The loader of the emitted module (plain JavaScript, see {@link emitStandaloneModule}). */
+const LOADER_SOURCE = `${COMMON_LOADER_SOURCE}
 async function wasmArena() {
   // Sized once and never grown, so the typed-array views stay valid.
   const pages = Math.max(1, Math.ceil(MODEL.wasmMemoryBytes / 65536));
