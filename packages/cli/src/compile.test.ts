@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readSafetensors, writeSafetensors } from "@nnc/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { readSafetensors, writeSafetensors } from "./standalone/index.js";
 import { EXAMPLES, nnc, removeScratchDirs, scratchDir } from "./test-support.js";
 
 afterAll(removeScratchDirs);

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { evaluate, type Graph, sizeOf } from "@nnc/core";
-import { readSafetensors } from "./standalone/index.js";
+import { evaluate, type Graph, readSafetensors, sizeOf } from "@nnc/core";
 import { randomValues } from "./standalone/test-support.js";
 
 /** The graph a model file's default export builds (called with no options, as the CLI does). */

@@ -11,7 +11,7 @@ import {
   type Optimizer,
   sgd,
 } from "@nnc/compiler";
-import { formatShape, formatSummary, isNncError, summarize } from "@nnc/core";
+import { formatShape, formatSummary, isNncError, readSafetensors, summarize } from "@nnc/core";
 import { type CompileCommand, parseCommand, USAGE } from "./args.js";
 import { checkExecutable } from "./check.js";
 import { CliError } from "./cli-error.js";
@@ -20,7 +20,7 @@ import { resolveBackend } from "./load-backend.js";
 import { loadModel } from "./load-model.js";
 import { renderGraph } from "./render/index.js";
 import { reportJson, reportMarkdown } from "./report.js";
-import { readSafetensors, writeStandaloneFiles } from "./standalone/index.js";
+import { writeStandaloneFiles } from "./standalone/index.js";
 import { safeDirectoryName, writeOutputAtomically } from "./write-output.js";
 
 /** Where the CLI writes: stdout for results, stderr for diagnostics. */

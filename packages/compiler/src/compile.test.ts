@@ -140,6 +140,24 @@ describe("compile", () => {
     );
   });
 
+  it("reads an output of the last step: the logits of the batch the step saw", async () => {
+    const model = mlp();
+    const before = evaluateAll(model, batch).outputs.logits!;
+    const exe = await compile(model, {
+      backend: evaluatorBackend(),
+      mode: "train",
+      loss: "loss",
+      optimizer: sgd({ lr: 0.5 }),
+    });
+    exe.step(batch);
+    // The step's forward pass ran on the parameters before the update.
+    const logits = exe.readOutput("logits");
+    for (let i = 0; i < before.length; i++) expect(logits[i]).toBeCloseTo(before[i]!, 5);
+    expect(() => exe.readOutput("nope")).toThrowError(
+      /NNC1005: readOutput: "nope" is not an output of "mlp" \(outputs: "logits", "loss"\)/,
+    );
+  });
+
   it("checks the options and the backend", async () => {
     await expect(
       compile(mlp(), { backend: evaluatorBackend(), mode: "train" }),

@@ -56,6 +56,11 @@ export interface Executable {
   run(inputs: TensorFeeds): Record<string, TensorData>;
   /** Training: one step on `batch`; parameters and optimizer state are updated in place. Returns the loss. */
   step(batch: TensorFeeds): number;
+  /**
+   * A copy of output `name` as the last `run` or `step` computed it (e.g. the logits of the
+   * batch a training step just saw, for training accuracy without a second forward pass).
+   */
+  readOutput(name: string): TensorData;
   /** Copies of every parameter and state value (optimizer slots, BatchNorm statistics), by name. */
   getParams(): Record<string, Float32Array>;
   /** Replaces some or all parameters and state values by name. */
@@ -108,6 +113,16 @@ export function createExecutable(
       execute(batch, "step");
       const output = graph.outputs.find((o) => o.name === loss)!;
       return instance.read(output.node)[0]!;
+    },
+    readOutput(name) {
+      const output = graph.outputs.find((o) => o.name === name);
+      if (!output) {
+        throw new NncError(
+          "NNC1005",
+          `readOutput: "${name}" is not an output of "${graph.name}" (outputs: ${graph.outputs.map((o) => JSON.stringify(o.name)).join(", ")})`,
+        );
+      }
+      return instance.read(output.node);
     },
     getParams() {
       return Object.fromEntries(

@@ -3,7 +3,8 @@ import { formatLocation, type SourceLocation } from "./source-location.js";
 /**
  * Every stable error code nnc raises, with a one-line meaning. Codes never change meaning once
  * released; new failure kinds get new codes. 1xxx: graph construction, 2xxx: shapes and dtypes,
- * 3xxx: graph verification, 4xxx: evaluation and inputs, 5xxx: serialisation, 6xxx: autodiff.
+ * 3xxx: graph verification, 4xxx: evaluation and inputs, 5xxx: serialisation, 6xxx: autodiff,
+ * 7xxx: training.
  */
 export const ERROR_CODES = {
   NNC1001: "unknown op",
@@ -31,7 +32,12 @@ export const ERROR_CODES = {
   NNC4006: "backend not usable",
   NNC5001: "malformed graph file",
   NNC5002: "unsupported graph format version",
+  NNC5003: "malformed or mismatched checkpoint",
+  NNC5004: "file cannot be written",
   NNC6001: "not differentiable",
+  NNC7001: "non-finite value during training",
+  NNC7002: "training data does not fit the model",
+  NNC7003: "invalid training option",
 } as const;
 
 /** A stable nnc error code such as `"NNC2003"`. */

@@ -471,9 +471,17 @@ export class GraphBuilder extends GraphBuilderBase {
   logSoftmax(x: Value, axis = -1): Value {
     return this.apply("log_softmax", [x], { axis });
   }
-  /** Zeroes each element with probability `rate` and scales the rest by 1/(1 − rate); seeded. */
-  dropout(x: Value, options: { readonly rate: number; readonly seed?: number }): Value {
-    return this.apply("dropout", [x], { rate: options.rate, seed: options.seed ?? 0 });
+  /**
+   * Zeroes each element with probability `rate` and scales the rest by 1/(1 − rate). The mask is
+   * a function of `seed` (default 0) and, when given, of `salt`, a float32 scalar read as an
+   * integer (a step counter): a new salt draws a new mask.
+   */
+  dropout(
+    x: Value,
+    options: { readonly rate: number; readonly seed?: number; readonly salt?: Value },
+  ): Value {
+    const operands = options.salt === undefined ? [x] : [x, options.salt];
+    return this.apply("dropout", operands, { rate: options.rate, seed: options.seed ?? 0 });
   }
 
   // ---- losses -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ export * from "./op-samples.js";
 export * from "./print-graph.js";
 export * from "./random.js";
 export * from "./registry.js";
+export * from "./safetensors/index.js";
 export * from "./serialize.js";
 export * from "./shape.js";
 export * from "./source-location.js";

@@ -2,8 +2,16 @@ import type { PaddingOption, Spatial } from "./conv-options.js";
 import { NncError } from "./errors.js";
 import type { GraphBuilder } from "./graph-builder.js";
 import type { InitOption } from "./graph-builder-base.js";
+import { hashString } from "./random.js";
 import { captureSourceLocation } from "./source-location.js";
 import type { Value } from "./value.js";
+
+/**
+ * Name of the dropout step counter: a non-trainable float32 scalar state parameter that salts
+ * the masks of training-mode dropout layers and counts the training steps (see
+ * {@link Layers.dropout}).
+ */
+export const RNG_STEP_PARAM = "rng/step";
 
 /** Activation functions a layer can apply to its output. */
 export type Activation =
@@ -72,6 +80,7 @@ export interface Pool2dLayerOptions extends LayerOptions {
 export class Layers {
   #g: GraphBuilder;
   #used = new Set<string>();
+  #rngStep: Value | undefined;
 
   /** @internal */
   constructor(g: GraphBuilder) {
@@ -186,7 +195,13 @@ export class Layers {
     return this.#g.scope(name, () => this.#g.flatten(x, 1));
   }
 
-  /** Dropout when `training` (seeded), the identity otherwise. */
+  /**
+   * Dropout when `training`, the identity otherwise. In training the mask is salted with the
+   * graph's step counter {@link RNG_STEP_PARAM} (a non-trainable float32 scalar, created by the
+   * first dropout layer, starting at 0, updated to itself + 1 by every step), so each training
+   * step draws a fresh mask, and a run resumed from a checkpoint draws the masks an uninterrupted
+   * one would. The seed defaults to a hash of the layer's name, so layers draw independent masks.
+   */
   dropout(
     x: Value,
     options: LayerOptions & {
@@ -200,9 +215,21 @@ export class Layers {
     return this.#g.scope(name, () =>
       this.#g.dropout(x, {
         rate: options.rate,
-        ...(options.seed !== undefined && { seed: options.seed }),
+        seed: options.seed ?? hashString(name),
+        salt: this.#stepCounter(),
       }),
     );
+  }
+
+  /** The graph's shared dropout step counter, declared with its increment on first use. */
+  #stepCounter(): Value {
+    if (!this.#rngStep) {
+      const g = this.#g;
+      this.#rngStep = g.param(RNG_STEP_PARAM, [], { init: "zeros", trainable: false });
+      // Built inside the first dropout layer's scope, like BatchNorm's running-stat updates.
+      g.update(this.#rngStep, g.add(this.#rngStep, 1));
+    }
+    return this.#rngStep;
   }
 
   #layerName(given: string | undefined, kind: string): string {

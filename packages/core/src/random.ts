@@ -58,6 +58,27 @@ export function createRng(seed: number): Rng {
   };
 }
 
+/** MurmurHash3's 32-bit finaliser: a bijection on 32-bit integers in which every bit avalanches. */
+function fmix32(h: number): number {
+  let z = h >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/**
+ * Mixes a salt (a step counter) into a 32-bit seed, giving the seed of an independent stream:
+ * with `k` = the salt truncated toward zero modulo 2³² (ECMAScript ToUint32; NaN and ±∞ give 0)
+ * and `fmix32` MurmurHash3's finaliser (`h ^= h >>> 16; h *= 0x85ebca6b; h ^= h >>> 13;
+ * h *= 0xc2b2ae35; h ^= h >>> 16`, all modulo 2³²), the result is
+ * `fmix32(seed ^ fmix32((k + 0x9e3779b9) mod 2³²))`. For a fixed seed it is a bijection of `k`,
+ * so salts that differ modulo 2³² never share a stream.
+ */
+export function saltSeed(seed: number, salt: number): number {
+  const k = salt >>> 0;
+  return fmix32((seed >>> 0) ^ fmix32((k + 0x9e3779b9) >>> 0));
+}
+
 /** A stable 32-bit hash of a string (FNV-1a), used to derive default seeds from names. */
 export function hashString(text: string): number {
   let h = 0x811c9dc5;

@@ -1,9 +1,8 @@
 import { cpu } from "@nnc/backend-cpu";
 import { compile } from "@nnc/compiler";
-import { evaluate, GraphBuilder } from "@nnc/core";
+import { evaluate, GraphBuilder, readSafetensors } from "@nnc/core";
 import { Project } from "ts-morph";
 import { afterAll, describe, expect, it } from "vitest";
-import { readSafetensors } from "./safetensors.js";
 import {
   maxRelativeError,
   randomValues,

@@ -7,13 +7,6 @@ export {
   standaloneLayout,
 } from "./emit-standalone-module.js";
 export {
-  readSafetensors,
-  type SafetensorsDType,
-  type SafetensorsFile,
-  type SafetensorsTensor,
-  writeSafetensors,
-} from "./safetensors.js";
-export {
   type StandaloneFiles,
   type StandaloneOptions,
   writeStandaloneFiles,

@@ -1,11 +1,10 @@
 import { cpu } from "@nnc/backend-cpu";
 import { adam, compile, type Executable, type Optimizer, sgd } from "@nnc/compiler";
-import { evaluate, type Graph, GraphBuilder } from "@nnc/core";
+import { evaluate, type Graph, GraphBuilder, readSafetensors } from "@nnc/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildLeNet } from "../../../../examples/lenet/model.js";
 // Test-only reach into the backend for its Wasm GEMM bytes (not part of its public API).
 import { wasmGemmModule } from "../../../backend-cpu/src/wasm/gemm-wasm.js";
-import { readSafetensors } from "./safetensors.js";
 import {
   maxRelativeError,
   randomValues,

@@ -1,9 +1,8 @@
 import type { Executable } from "@nnc/compiler";
-import { NncError } from "@nnc/core";
+import { NncError, type SafetensorsTensor, writeSafetensors } from "@nnc/core";
 import { emitDeclarations } from "./emit-declarations.js";
 import { type BackendPackage, emitPluginModule } from "./emit-plugin-module.js";
 import { emitStandaloneModule, standaloneLayout } from "./emit-standalone-module.js";
-import { type SafetensorsTensor, writeSafetensors } from "./safetensors.js";
 
 /** Options of {@link writeStandaloneFiles}. */
 export interface StandaloneOptions {

@@ -127,6 +127,18 @@ export const nnSamples: SampleFamily<NnOp> = {
       { inputs: [f32(randomShape(rng, 2))], attrs: { rate: 0.1, seed: rng.int(1000) } },
       { inputs: [f32(randomShape(rng, 3))], attrs: { rate: 0.5, seed: 7 } },
       { inputs: [f32(randomShape(rng, 4, 4))], attrs: { rate: 0.9, seed: 0xffffffff } },
+      // Salted: the salt is read as an integer (a step counter); negative salts wrap mod 2³².
+      {
+        inputs: [f32(randomShape(rng, 2, 9)), f32([])],
+        attrs: { rate: 0.3, seed: rng.int(1000) },
+        ranges: [undefined, [0, 1000]],
+      },
+      {
+        inputs: [f32(randomShape(rng, 3)), f32([])],
+        attrs: { rate: 0.5, seed: 0 },
+        ranges: [undefined, [-50, 50]],
+      },
+      { inputs: [f32([]), f32([])], attrs: { rate: 0.5, seed: 0xffffffff } },
     ],
     invalid: [
       { inputs: [f32([4])], attrs: { rate: 1, seed: 0 }, code: "NNC1002", why: "rate 1" },
@@ -146,6 +158,24 @@ export const nnSamples: SampleFamily<NnOp> = {
       },
       { inputs: [f32([4])], attrs: { rate: 0.5 }, code: "NNC1002", why: "missing seed" },
       { inputs: [i32([4])], attrs: { rate: 0.5, seed: 0 }, code: "NNC2002", why: "int32 input" },
+      {
+        inputs: [f32([4]), i32([])],
+        attrs: { rate: 0.5, seed: 0 },
+        code: "NNC2002",
+        why: "int32 salt",
+      },
+      {
+        inputs: [f32([4]), f32([1])],
+        attrs: { rate: 0.5, seed: 0 },
+        code: "NNC2008",
+        why: "salt not a scalar",
+      },
+      {
+        inputs: [f32([4]), f32([]), f32([])],
+        attrs: { rate: 0.5, seed: 0 },
+        code: "NNC1003",
+        why: "three operands",
+      },
     ],
   },
 };

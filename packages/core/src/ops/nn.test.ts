@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { evaluate, type Feeds } from "../evaluate.js";
 import { GraphBuilder } from "../graph-builder.js";
-import { createRng, type Rng } from "../random.js";
+import { createRng, type Rng, saltSeed } from "../random.js";
 import { makeRuleContext } from "../rule-context.js";
 import type { Value } from "../value.js";
-import { nnOps } from "./nn.js";
+import { dropoutMask, nnOps } from "./nn.js";
 
 /** Builds a one-output graph with `build` and evaluates it. */
 function run(build: (g: GraphBuilder) => Value, feeds: Feeds = {}): Float64Array {
@@ -284,6 +284,13 @@ describe("dropout", () => {
     expect(c.map((v) => (v === 0 ? 1 : 0))).toEqual(a.map((v) => (v === 0 ? 1 : 0)));
   });
 
+  it("without a salt draws createRng(seed)'s stream: kept where the draw is ≥ rate", () => {
+    const rng = createRng(77);
+    const want = Array.from({ length: 500 }, () => (rng.next() >= 0.4 ? 1 : 0));
+    expect(Array.from(dropoutMask(500, 0.4, 77))).toEqual(want);
+    expect(Array.from(drop(0.4, 77).subarray(0, 500), (v) => (v !== 0 ? 1 : 0))).toEqual(want);
+  });
+
   it("rejects rate 1", () => {
     const g = new GraphBuilder("test");
     const x = g.input("x", [4]);
@@ -291,7 +298,195 @@ describe("dropout", () => {
       [NncError: error NNC1002: dropout: attribute "rate" must be ≥ 0 and < 1, got 1
         input: f32[4]  input "x"
         node: dropout
-        at src/ops/nn.test.ts:290:20]
+        at src/ops/nn.test.ts:297:20]
+    `);
+  });
+});
+
+// ---- dropout with a salt -------------------------------------------------------------------------
+
+const M32 = (1n << 32n) - 1n;
+const PHI = 0x9e3779b9n;
+
+/** MurmurHash3's fmix32 in BigInt arithmetic: an oracle independent of Math.imul and `>>>`. */
+function fmix32Big(h: bigint): bigint {
+  let z = h & M32;
+  z ^= z >> 16n;
+  z = (z * 0x85ebca6bn) & M32;
+  z ^= z >> 13n;
+  z = (z * 0xc2b2ae35n) & M32;
+  return z ^ (z >> 16n);
+}
+
+/** The mask exactly as dropoutMask's documentation states it, in BigInt arithmetic. */
+function documentedMask(count: number, rate: number, seed: number, salt?: number): number[] {
+  const s =
+    salt === undefined
+      ? BigInt(seed)
+      : fmix32Big(BigInt(seed) ^ fmix32Big(BigInt.asUintN(32, BigInt(Math.trunc(salt))) + PHI));
+  let [a, b, c, d] = [1n, 2n, 3n, 4n].map((k) => fmix32Big(s + k * PHI)) as [
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+  ];
+  const draw = () => {
+    const t = (a + b + d) & M32;
+    d = (d + 1n) & M32;
+    a = b ^ (b >> 9n);
+    b = (c * 9n) & M32;
+    c = (((c << 21n) | (c >> 11n)) + t) & M32;
+    return Number(t) / 2 ** 32;
+  };
+  for (let i = 0; i < 12; i++) draw();
+  return Array.from({ length: count }, () => (draw() >= rate ? 1 : 0));
+}
+
+describe("dropout with a salt", () => {
+  const count = 20_000;
+  const ones = new Float64Array(count).fill(1);
+  /** Salted dropout of `x` (default ones) with the salt fed as an input. */
+  const drop = (rate: number, seed: number, salt: number, x: ArrayLike<number> = ones) =>
+    run((g) => g.dropout(g.input("x", [count]), { rate, seed, salt: g.input("salt", []) }), {
+      x,
+      salt: [salt],
+    });
+  const kept = (y: ArrayLike<number>): number[] => Array.from(y, (v) => (v !== 0 ? 1 : 0));
+
+  it("draws the documented stream, salted or not", () => {
+    for (const [seed, salt] of [
+      [0, 0],
+      [1, 1],
+      [12345, 7],
+      [0xffffffff, 1_000_000],
+      [3, -1],
+    ] as const) {
+      expect(kept(drop(0.3, seed, salt)), `seed ${seed}, salt ${salt}`).toEqual(
+        documentedMask(count, 0.3, seed, salt),
+      );
+      expect(Array.from(dropoutMask(64, 0.3, seed, salt))).toEqual(
+        documentedMask(64, 0.3, seed, salt),
+      );
+    }
+    expect(Array.from(dropoutMask(64, 0.6, 99))).toEqual(documentedMask(64, 0.6, 99));
+  });
+
+  it("gives equal masks for equal salts and independent masks for different salts", () => {
+    const rate = 0.5;
+    const a = kept(drop(rate, 9, 1));
+    expect(kept(drop(rate, 9, 1))).toEqual(a);
+    // The same salt zeroes the same positions whatever the values.
+    expect(kept(drop(rate, 9, 1, randomData(createRng(3), count, 1, 2)))).toEqual(a);
+    const b = kept(drop(rate, 9, 2));
+    expect(b).not.toEqual(a);
+    // Independent masks agree on a position with probability r² + (1 − r)² = 1/2; binomial
+    // σ = √(0.25/n) ≈ 0.0035, the bound is ≥ 5σ. A shifted or shared stream would break it.
+    const agree = a.filter((v, i) => v === b[i]).length / count;
+    expect(Math.abs(agree - 0.5)).toBeLessThan(0.02);
+    // Salted masks differ from the unsalted one of the same seed too.
+    expect(
+      kept(run((g) => g.dropout(g.input("x", [count]), { rate, seed: 9 }), { x: ones })),
+    ).not.toEqual(a);
+  });
+
+  it("keeps ≈ 1 − rate over many salts and scales the kept by 1/(1 − rate)", () => {
+    const rate = 0.3;
+    const salts = 40;
+    const masks = new Set<string>();
+    let total = 0;
+    for (let salt = 0; salt < salts; salt++) {
+      const y = drop(rate, 5, salt);
+      expect(new Set(y.filter((v) => v !== 0))).toEqual(new Set([1 / (1 - rate)]));
+      const k = kept(y);
+      masks.add(k.join(""));
+      total += k.reduce((s, v) => s + v, 0);
+    }
+    expect(masks.size).toBe(salts);
+    // 800,000 Bernoulli(0.7) draws: σ = √(0.21/800000) ≈ 0.00051; the bound is ≈ 6σ.
+    expect(Math.abs(total / (salts * count) - (1 - rate))).toBeLessThan(0.003);
+  });
+
+  it("reads the salt as an integer: truncated toward zero, modulo 2³²", () => {
+    const at = (salt: number) => kept(drop(0.5, 4, salt));
+    const two = at(2);
+    expect(at(2.75)).toEqual(two);
+    expect(at(2 + 2 ** 32)).toEqual(two);
+    expect(at(-0.5)).toEqual(at(0));
+    expect(at(-1)).toEqual(at(2 ** 32 - 1));
+    expect(at(-1)).not.toEqual(at(1));
+  });
+
+  it("maps distinct salts of one seed to distinct streams", () => {
+    const seeds = new Set<number>();
+    for (let salt = 0; salt < 50_000; salt++) seeds.add(saltSeed(123, salt));
+    expect(seeds.size).toBe(50_000);
+  });
+
+  it("is the identity at rate 0 whatever the salt", () => {
+    const x = randomData(createRng(2), count);
+    expect(drop(0, 1, 17, x)).toEqual(x);
+  });
+
+  it("is linear in the input only: the JVP and transpose reuse the salt and ignore its tangent", () => {
+    const g = new GraphBuilder("rules");
+    const x = g.input("x", [count]);
+    const salt = g.input("salt", []);
+    const t = g.input("t", [count]);
+    const attrs = { rate: 0.5, seed: 8 };
+    const out = g.dropout(x, { ...attrs, salt });
+    const tangent = nnOps.dropout.jvp!({
+      g,
+      primals: [x, salt],
+      out,
+      attrs,
+      tangent: (i) => {
+        if (i !== 0) throw new Error(`the salt's tangent (operand ${i}) was asked for`);
+        return t;
+      },
+    });
+    const cotangents = nnOps.dropout.transpose!({
+      g,
+      ct: t,
+      attrs,
+      types: [x.type, salt.type],
+      residuals: [undefined, salt],
+      linear: [true, false],
+      outType: out.type,
+    });
+    expect(cotangents[1]).toBeNull();
+    g.output("jvp", tangent!);
+    g.output("transpose", cotangents[0]!);
+    const tData = randomData(createRng(4), count);
+    const result = evaluate(g.build(), { x: ones, salt: [3], t: tData });
+    const mask = documentedMask(count, 0.5, 8, 3);
+    const want = Float64Array.from(tData, (v, i) => (mask[i] ? v * 2 : 0));
+    expect(Float64Array.from(result.jvp!)).toEqual(want);
+    expect(Float64Array.from(result.transpose!)).toEqual(want);
+  });
+
+  it("rejects a salt that is not a scalar", () => {
+    const g = new GraphBuilder("test");
+    const x = g.input("x", [4]);
+    const salt = g.input("salt", [1]);
+    expect(() => g.dropout(x, { rate: 0.5, salt })).toThrowErrorMatchingInlineSnapshot(`
+      [NncError: error NNC2008: dropout: salt must be a scalar, got shape [1]
+        input: f32[4]  input "x"
+        salt: f32[1]  input "salt"
+        node: dropout
+        at src/ops/nn.test.ts:471:20]
+    `);
+  });
+
+  it("rejects an int32 salt", () => {
+    const g = new GraphBuilder("test");
+    const x = g.input("x", [4]);
+    const salt = g.input("step", [], "int32");
+    expect(() => g.dropout(x, { rate: 0.5, salt })).toThrowErrorMatchingInlineSnapshot(`
+      [NncError: error NNC2002: dropout: salt must be float32, got int32
+        input: f32[4]  input "x"
+        salt: i32[]  input "step"
+        node: dropout
+        at src/ops/nn.test.ts:484:20]
     `);
   });
 });

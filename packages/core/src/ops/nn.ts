@@ -2,9 +2,10 @@ import { attrBool, attrInt, attrNumber, checkKeys } from "../attr-check.js";
 import type { DType } from "../dtype.js";
 import type { OpAttrMap } from "../op-attrs.js";
 import { defineOp, type OpFamily, type RefTensor, type RuleContext } from "../op-def.js";
-import { createRng } from "../random.js";
+import { createRng, saltSeed } from "../random.js";
 import { formatShape, type Shape, sizeOf, type TensorType, tryNormalizeAxis } from "../shape.js";
 import type { Value } from "../value.js";
+import { onlyOperand } from "./ad-util.js";
 import { refTensor } from "./ref-util.js";
 
 // Network building blocks: batch normalisation, softmax and dropout. Everything but dropout is
@@ -238,12 +239,21 @@ export const logSoftmax = softmaxFamilyOp("log_softmax", true);
 // ---- dropout -----------------------------------------------------------------------------------
 
 /**
- * The dropout mask as a function of the seed and the element count: element `i` (row-major) is
- * kept when the `i`-th draw of `createRng(seed)` is ≥ `rate`, so with probability 1 − rate.
- * Every backend must reproduce exactly this stream.
+ * The dropout mask: the one definition every backend must reproduce bit for bit. All arithmetic
+ * is on unsigned 32-bit integers (modulo 2³²); `fmix32` is MurmurHash3's finaliser
+ * (`h ^= h >>> 16; h *= 0x85ebca6b; h ^= h >>> 13; h *= 0xc2b2ae35; h ^= h >>> 16`).
+ * 1. The stream seed `s` is `seed` without a salt (the stream of a fixed mask), and with one
+ *    `saltSeed(seed, salt)` = `fmix32(seed ^ fmix32(k + 0x9e3779b9))`, where `k` is the salt
+ *    truncated toward zero modulo 2³² (ECMAScript ToUint32; NaN and ±∞ give 0). Equal salts give
+ *    equal masks; salts that differ modulo 2³² give independent ones.
+ * 2. `createRng(s)`: sfc32 with words `a, b, c, d` = `fmix32(s + j·0x9e3779b9)` for j = 1..4
+ *    (splitmix32's first four outputs). A draw is `t = a + b + d`, then `d += 1`,
+ *    `a = b ^ (b >>> 9)`, `b = 9·c`, `c = rotl(c, 21) + t`; its value is `t / 2³²`.
+ * 3. The first 12 draws are discarded; element `i` (row-major) is kept (1) when the next draw's
+ *    value is ≥ `rate`, so with probability 1 − rate.
  */
-export function dropoutMask(count: number, rate: number, seed: number): Uint8Array {
-  const rng = createRng(seed);
+export function dropoutMask(count: number, rate: number, seed: number, salt?: number): Uint8Array {
+  const rng = createRng(salt === undefined ? seed : saltSeed(seed, salt));
   const mask = new Uint8Array(count);
   for (let i = 0; i < count; i++) mask[i] = rng.next() >= rate ? 1 : 0;
   return mask;
@@ -251,15 +261,18 @@ export function dropoutMask(count: number, rate: number, seed: number): Uint8Arr
 
 /**
  * Inverted dropout: zeroes each element with probability `rate` and scales the kept ones by
- * 1/(1 − rate), so the expectation is unchanged; the mask is a deterministic function of `seed`
- * (see {@link dropoutMask}) and rate 0 is the identity.
+ * 1/(1 − rate), so the expectation is unchanged; rate 0 is the identity. The mask is a
+ * deterministic function of `seed` and of the optional float32 scalar operand `salt` (see
+ * {@link dropoutMask}): a training step passes its step count as the salt to draw a fresh mask
+ * every step, reproducibly. Linear in `input`; the salt is not differentiated.
  */
 export const dropout = defineOp<OpAttrMap["dropout"]>({
   name: "dropout",
-  doc: "Zeroes elements with probability rate and scales the rest by 1/(1 − rate); seeded.",
+  doc: "Zeroes elements with probability rate and scales the rest by 1/(1 − rate); seeded, optionally salted.",
   category: "nn",
   kind: "primitive",
-  operands: ["input"],
+  operands: ["input", "salt"],
+  optionalOperands: 1,
   validateAttrs(raw, ctx) {
     checkKeys(raw, ["rate", "seed"], ctx);
     const rate = attrNumber(raw, "rate", ctx, { min: 0, maxExclusive: 1 });
@@ -268,22 +281,35 @@ export const dropout = defineOp<OpAttrMap["dropout"]>({
     attrNumber(raw, "seed", ctx, { max: 0xffffffff });
     return { rate, seed };
   },
-  inferShape: ([x]) => [...x!.shape],
-  inferDtype: (inputs, _attrs, ctx) => requireFloat32(inputs, ["input"], ctx),
-  evaluate([x], { rate, seed }) {
-    const mask = dropoutMask(x!.data.length, rate, seed);
+  inferShape: ([x, salt], _attrs, ctx) => {
+    if (salt && salt.shape.length !== 0) {
+      ctx.fail("NNC2008", `salt must be a scalar, got shape ${formatShape(salt.shape)}`);
+    }
+    return [...x!.shape];
+  },
+  inferDtype: (inputs, _attrs, ctx) => requireFloat32(inputs, ["input", "salt"], ctx),
+  evaluate([x, salt], { rate, seed }) {
+    const mask = dropoutMask(x!.data.length, rate, seed, salt?.data[0]);
     const keepScale = 1 / (1 - rate);
     const out = new Float64Array(x!.data.length);
     for (let i = 0; i < out.length; i++) out[i] = mask[i] ? x!.data[i]! * keepScale : 0;
     return refTensor(x!.shape, out);
   },
-  // The same seeded mask on the tangent: a diagonal map, so its own transpose.
-  jvp: ({ g, attrs, tangent }) => {
+  // The same mask (same seed and salt) on the tangent: a diagonal map, so its own transpose. The
+  // mask is piecewise constant in the salt, so the salt's tangent is never asked for.
+  jvp: ({ g, primals: [, salt], attrs, tangent }) => {
     const t = tangent(0);
-    return t && g.apply("dropout", [t], attrs);
+    return t && g.apply("dropout", salt ? [t, salt] : [t], attrs);
   },
   linearity: { kind: "joint", operands: [0] },
-  transpose: ({ g, ct, attrs }) => [g.apply("dropout", [ct], attrs)],
+  transpose: (args) => {
+    const salt = args.residuals[1];
+    return onlyOperand(
+      args,
+      0,
+      args.g.apply("dropout", salt ? [args.ct, salt] : [args.ct], args.attrs),
+    );
+  },
 });
 
 /** The nn family's records, keyed by op name. */

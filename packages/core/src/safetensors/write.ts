@@ -1,22 +1,8 @@
-import { NncError } from "@nnc/core";
-import { RUNTIME_SOURCE } from "./runtime-source.js";
+import { NncError } from "../errors.js";
+import type { SafetensorsDType, SafetensorsTensor } from "./types.js";
 
-/** The safetensors element types nnc reads and writes (bool as one byte per element). */
-export type SafetensorsDType = "F32" | "I32" | "U8" | "BOOL";
-
-/** One tensor of a safetensors file: row-major data and its shape. */
-export interface SafetensorsTensor {
-  readonly dtype: SafetensorsDType;
-  readonly shape: readonly number[];
-  readonly data: Float32Array | Int32Array | Uint8Array;
-}
-
-/** A parsed safetensors file: tensors by name (a Map, so any name is a safe key) and metadata. */
-export interface SafetensorsFile {
-  readonly tensors: ReadonlyMap<string, SafetensorsTensor>;
-  /** The `__metadata__` strings (a null-prototype object). */
-  readonly metadata: Readonly<Record<string, string>>;
-}
+// The format is little-endian: on such hosts (nearly all) typed-array bytes are copied as they are.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 const DTYPE_OF_ARRAY = (data: SafetensorsTensor["data"]): SafetensorsDType[] =>
   data instanceof Float32Array ? ["F32"] : data instanceof Int32Array ? ["I32"] : ["U8", "BOOL"];
@@ -83,36 +69,15 @@ export function writeSafetensors(
   out.fill(0x20, 8 + json.length, 8 + headerBytes);
   let at = 8 + headerBytes;
   for (const [, { data }] of entries) {
-    // DataView writes little-endian whatever the host's byte order.
-    if (data instanceof Float32Array) {
+    if (LITTLE_ENDIAN || data instanceof Uint8Array) {
+      out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+    } else if (data instanceof Float32Array) {
+      // DataView writes little-endian whatever the host's byte order.
       for (let i = 0; i < data.length; i++) view.setFloat32(at + 4 * i, data[i]!, true);
-    } else if (data instanceof Int32Array) {
-      for (let i = 0; i < data.length; i++) view.setInt32(at + 4 * i, data[i]!, true);
     } else {
-      out.set(data, at);
+      for (let i = 0; i < data.length; i++) view.setInt32(at + 4 * i, data[i]!, true);
     }
     at += data.length * data.BYTES_PER_ELEMENT;
   }
   return out;
-}
-
-type RuntimeReader = (bytes: Uint8Array) => {
-  tensors: Map<string, SafetensorsTensor>;
-  metadata: Record<string, string>;
-};
-
-let runtimeReader: RuntimeReader | undefined;
-
-/**
- * Parses a safetensors file, validating it: header length within the file, a JSON object
- * header, known dtypes, shapes that match their byte ranges, and ranges that tile the data
- * exactly. Throws NNC5001 naming the first problem. The emitted `model.js` runs the same reader.
- */
-export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
-  runtimeReader ??= new Function(`${RUNTIME_SOURCE}\nreturn readSafetensors;`)() as RuntimeReader;
-  try {
-    return runtimeReader(bytes);
-  } catch (error) {
-    throw new NncError("NNC5001", (error as Error).message);
-  }
 }

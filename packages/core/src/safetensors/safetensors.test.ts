@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "./safetensors.js";
+import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "./index.js";
 
 /** A file from a header (object or raw text) and `dataBytes` bytes of data. */
 function file(header: unknown, dataBytes: number): Uint8Array {
@@ -59,6 +59,27 @@ describe("writeSafetensors / readSafetensors", () => {
     const json = bytes.length - 5;
     new DataView(bytes.buffer).setFloat32(json + 1, 2.5, true);
     expect(readSafetensors(bytes).tensors.get("b")!.data).toEqual(Float32Array.from([2.5]));
+  });
+
+  it("reads a view into larger memory (a Node Buffer from the pool) into tensors of their own", () => {
+    const bytes = writeSafetensors({
+      a: { dtype: "F32", shape: [2], data: Float32Array.from([1, -2]) },
+      m: { dtype: "U8", shape: [3], data: Uint8Array.from([7, 8, 9]) },
+    });
+    const host = new Uint8Array(bytes.length + 11).fill(0xee);
+    host.set(bytes, 5);
+    const pooled = Buffer.from(bytes);
+    expect(pooled.buffer.byteLength).toBeGreaterThan(bytes.length);
+    for (const input of [host.subarray(5, 5 + bytes.length), pooled]) {
+      const { tensors } = readSafetensors(input);
+      const a = tensors.get("a")!.data;
+      const m = tensors.get("m")!.data;
+      expect(a).toEqual(Float32Array.from([1, -2]));
+      expect(m).toEqual(Uint8Array.from([7, 8, 9]));
+      expect([a.buffer.byteLength, m.buffer.byteLength]).toEqual([8, 3]);
+      input.fill(0);
+      expect(a).toEqual(Float32Array.from([1, -2]));
+    }
   });
 
   it("refuses to write what it cannot represent", () => {
