@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for nnc: pnpm (pinned, from the npm registry; corepack's signature
-# check fails against some registries, so it is not used) and the workspace's dependencies.
+# check fails against some registries, so it is not used), the workspace's dependencies, and
+# Debian's chromium for the browser tests (skip it with NNC_SKIP_CHROMIUM=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,3 +13,7 @@ fi
 
 echo "setup: installing workspace dependencies"
 pnpm install --frozen-lockfile
+
+if [ "${NNC_SKIP_CHROMIUM:-0}" != "1" ]; then
+  bash scripts/install-chromium.sh
+fi
