@@ -6,12 +6,8 @@
 
 import type { ParentMessage, WorkerMessage } from "./cell.js";
 import { CHECK_STEPS, observe } from "./check.js";
-import {
-  type LibraryId,
-  loadLibrary,
-  type RunResult,
-  UnsupportedWorkload,
-} from "./libraries/library.js";
+import { type NodeLibraryId, type RunResult, UnsupportedWorkload } from "./libraries/library.js";
+import { loadLibrary } from "./libraries/load.js";
 import { BatchCursor, measure, runOnce } from "./measure.js";
 import { makeWorkload, type WorkloadId } from "./workloads.js";
 
@@ -31,7 +27,7 @@ function nextParentMessage(): Promise<ParentMessage> {
   return new Promise((resolve) => process.once("message", (m: ParentMessage) => resolve(m)));
 }
 
-async function main(libraryId: LibraryId | "none", workloadId: WorkloadId): Promise<void> {
+async function main(libraryId: NodeLibraryId | "none", workloadId: WorkloadId): Promise<void> {
   if (libraryId === "none") {
     await send({ type: "baseline", peakRssBytes: peakRss() });
     return;
@@ -68,7 +64,7 @@ async function main(libraryId: LibraryId | "none", workloadId: WorkloadId): Prom
   }
 }
 
-const [libraryId, workloadId] = process.argv.slice(2) as [LibraryId | "none", WorkloadId];
+const [libraryId, workloadId] = process.argv.slice(2) as [NodeLibraryId | "none", WorkloadId];
 // Exit explicitly: some libraries keep handles (worker pools, timers) that would keep us alive.
 main(libraryId, workloadId).then(
   () => process.exit(0),

@@ -37,8 +37,12 @@ export function observe(results: readonly RunResult[]): Observation {
   throw new Error("no result to check");
 }
 
-/** Compares an observation with the reference's. */
-export function compare(reference: Observation, candidate: Observation): Agreement {
+/** Compares an observation with the reference's, accepting deviations up to `tolerance`. */
+export function compare(
+  reference: Observation,
+  candidate: Observation,
+  tolerance: number = TOLERANCE,
+): Agreement {
   const r = reference.values;
   const c = candidate.values;
   if (reference.kind !== candidate.kind || r.length !== c.length) {
@@ -52,7 +56,7 @@ export function compare(reference: Observation, candidate: Observation): Agreeme
     // NaN anywhere must fail the check.
     deviation = Number.isNaN(d) ? Infinity : Math.max(deviation, d);
   }
-  return { ok: deviation <= TOLERANCE, deviation };
+  return { ok: deviation <= tolerance, deviation };
 }
 
 /** Whether every value is finite (a reference with NaN or ±∞ cannot anchor the check). */

@@ -3,7 +3,8 @@
  * on this machine, each library in its own process, checks that they agree before timing any of
  * them, and prints the results as markdown (the table in bench/README.md comes from here).
  */
-import { LIBRARY_PACKAGES, type LibraryId, packageVersion } from "./libraries/library.js";
+import { LIBRARY_PACKAGES, type LibraryId } from "./libraries/library.js";
+import { packageVersion } from "./libraries/load.js";
 import { type MachineInfo, machineInfo } from "./machine.js";
 import { parseOptions, USAGE } from "./options.js";
 import {

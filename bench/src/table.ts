@@ -115,7 +115,8 @@ function timed(cell: Cell | undefined): Timing | undefined {
   return cell?.status === "timed" ? cell.timing : undefined;
 }
 
-function formatTiming(t: Timing): string {
+/** "median (min–max)" in ms. */
+export function formatTiming(t: Timing): string {
   return `${formatMs(t.median)} (${formatMs(t.min)}–${formatMs(t.max)})`;
 }
 
@@ -127,18 +128,21 @@ function formatMs(ms: number): string {
   return ms.toFixed(3);
 }
 
-function formatRatio(r: number): string {
+/** A ratio with two or three significant digits and "×". */
+export function formatRatio(r: number): string {
   return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2)}×`;
 }
 
-function markdownRow(cells: readonly string[]): string {
+/** One markdown table row. */
+export function markdownRow(cells: readonly string[]): string {
   return `| ${cells.join(" | ")} |`;
 }
 
 /** Numbered reasons for missing cells; one note per library and reason, listing its rows. */
-class Footnotes {
+export class Footnotes {
   readonly #notes: Array<{ library: LibraryId; reason: string; rows: string[] }> = [];
 
+  /** Records `reason` for `library` on `row`; returns the note's marker, e.g. "[2]". */
   add(library: LibraryId, row: string, reason: string): string {
     let index = this.#notes.findIndex((n) => n.library === library && n.reason === reason);
     if (index < 0) index = this.#notes.push({ library, reason, rows: [] }) - 1;
@@ -147,6 +151,7 @@ class Footnotes {
     return `[${index + 1}]`;
   }
 
+  /** The notes as lines (a blank line first), or nothing without notes. */
   render(): string[] {
     if (this.#notes.length === 0) return [];
     return [

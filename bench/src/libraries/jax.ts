@@ -1,5 +1,6 @@
 /**
- * jax-js on its Wasm device (single-threaded in Node: no global `Worker`). Models are written as
+ * jax-js on its Wasm device (single-threaded in Node: no global `Worker`) or, in a browser, its
+ * WebGL device. Models are written as
  * a JAX user would: pure functions of a parameter pytree, NCHW/OIHW like nnc, pooling with
  * `lax.reduceWindow(np.max)`. A training step is one `jit`-compiled function computing
  * `valueAndGrad` and the SGD update, so jax-js can fuse the whole step; inference is a jitted
@@ -19,17 +20,23 @@ import {
 } from "@jax-js/jax";
 import type { HostTensor, HostTensors } from "../tensor.js";
 import type { ModelKind } from "../workloads.js";
-import type { Library, Runner } from "./library.js";
+import { type Library, type Runner, UnsupportedWorkload } from "./library.js";
 
 type Params = { [name: string]: np.Array };
 type Forward = (p: Params, inputs: Params) => np.Array;
 
-/** The jax-js adapter (Wasm device). */
-export async function jaxWasm(): Promise<Library> {
-  await init("wasm");
-  defaultDevice("wasm");
+/** A jax-js device the harness measures. */
+export type JaxDevice = "wasm" | "webgl";
+
+/** The jax-js adapter for one device (made the default device, so every array lives on it). */
+export async function jax(device: JaxDevice): Promise<Library> {
+  const available = await init(device);
+  if (!available.includes(device)) {
+    throw new UnsupportedWorkload(`jax-js device "${device}" failed to initialise`);
+  }
+  defaultDevice(device);
   return {
-    id: "jax-js-wasm",
+    id: device === "wasm" ? "jax-js-wasm" : "jax-js-webgl",
     threads: 1,
     async prepare(workload) {
       const forward = FORWARD[workload.model];

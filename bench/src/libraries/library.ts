@@ -1,11 +1,19 @@
-import { readFileSync } from "node:fs";
 import type { Workload } from "../workloads.js";
 
-/** The libraries the harness compares, in column order. */
+/** The libraries the Node harness (`pnpm bench`) compares, in column order. */
 export const LIBRARY_IDS = ["nnc-cpu", "tfjs-cpu", "tfjs-wasm", "jax-js-wasm", "ort-wasm"] as const;
 
-/** A column of the table. */
-export type LibraryId = (typeof LIBRARY_IDS)[number];
+/** The libraries the browser harness (`pnpm bench:browser`) compares, in column order. */
+export const BROWSER_LIBRARY_IDS = ["nnc-webgl", "tfjs-webgl", "jax-js-webgl"] as const;
+
+/** A column of the Node table. */
+export type NodeLibraryId = (typeof LIBRARY_IDS)[number];
+
+/** A column of the browser table. */
+export type BrowserLibraryId = (typeof BROWSER_LIBRARY_IDS)[number];
+
+/** A column of either table. */
+export type LibraryId = NodeLibraryId | BrowserLibraryId;
 
 /** What one run produces: a training step's loss, or an inference's output (row-major). */
 export type RunResult = number | Float32Array;
@@ -52,26 +60,7 @@ export const LIBRARY_PACKAGES: Readonly<Record<LibraryId, readonly string[]>> = 
   "tfjs-wasm": ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm"],
   "jax-js-wasm": ["@jax-js/jax"],
   "ort-wasm": ["onnxruntime-web"],
+  "nnc-webgl": [],
+  "tfjs-webgl": ["@tensorflow/tfjs"],
+  "jax-js-webgl": ["@jax-js/jax"],
 };
-
-/** The installed version of a dependency of bench/ (from its package.json). */
-export function packageVersion(name: string): string {
-  const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
-  return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
-}
-
-/** Loads one library adapter (adapters are loaded lazily, so a child process only loads its own). */
-export async function loadLibrary(id: LibraryId): Promise<Library> {
-  switch (id) {
-    case "nnc-cpu":
-      return (await import("./nnc.js")).nncCpu();
-    case "tfjs-cpu":
-      return (await import("./tfjs.js")).tfjs("cpu");
-    case "tfjs-wasm":
-      return (await import("./tfjs.js")).tfjs("wasm");
-    case "jax-js-wasm":
-      return (await import("./jax.js")).jaxWasm();
-    case "ort-wasm":
-      return (await import("./ort.js")).ortWasm();
-  }
-}

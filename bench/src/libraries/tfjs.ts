@@ -1,5 +1,6 @@
 /**
- * TensorFlow.js with its `cpu` (plain JavaScript) or `wasm` (XNNPACK, SIMD) backend. Models are
+ * TensorFlow.js with its `cpu` (plain JavaScript), `wasm` (XNNPACK, SIMD) or, in a browser,
+ * `webgl` (WebGL2 shaders) backend. Models are
  * written with tfjs ops, using the fused matMul/conv2d + bias (+ ReLU) kernels a tuned tfjs model
  * uses, NHWC activations and HWIO kernels (tfjs's native layout: the weights are permuted and the
  * images transposed before timing, so tfjs computes the same function on the same values).
@@ -12,8 +13,13 @@ import { type Library, type Runner, UnsupportedWorkload } from "./library.js";
 
 type Tensors = Readonly<Record<string, tf.Tensor>>;
 
-/** The tfjs adapter for one backend (tfjs has one global engine: one backend per process). */
-export async function tfjs(backend: "cpu" | "wasm"): Promise<Library> {
+/** A tfjs backend the harness measures. */
+export type TfjsBackend = "cpu" | "wasm" | "webgl";
+
+const IDS = { cpu: "tfjs-cpu", wasm: "tfjs-wasm", webgl: "tfjs-webgl" } as const;
+
+/** The tfjs adapter for one backend (tfjs has one global engine: one backend per process/page). */
+export async function tfjs(backend: TfjsBackend): Promise<Library> {
   let threads = 1;
   if (backend === "wasm") {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
@@ -21,7 +27,7 @@ export async function tfjs(backend: "cpu" | "wasm"): Promise<Library> {
     threads = wasm.getThreadsCount();
   }
   return {
-    id: backend === "cpu" ? "tfjs-cpu" : "tfjs-wasm",
+    id: IDS[backend],
     threads,
     async prepare(workload) {
       await useBackend(backend);
@@ -76,7 +82,7 @@ export async function tfjs(backend: "cpu" | "wasm"): Promise<Library> {
   };
 }
 
-async function useBackend(backend: "cpu" | "wasm"): Promise<void> {
+async function useBackend(backend: TfjsBackend): Promise<void> {
   if (!(await tf.setBackend(backend))) {
     throw new UnsupportedWorkload(`tfjs backend "${backend}" failed to initialise`);
   }

@@ -1,5 +1,16 @@
 /**
- * @nnc/backend-webgl: skeleton. Its capability lands with its own issue (see the README's roadmap);
- * until then it only states what it will provide.
+ * @nnc/backend-webgl: the nnc backend that emits GLSL ES 3.00 fragment shaders for WebGL2.
  */
-export const PACKAGE_NAME = "@nnc/backend-webgl";
+
+export type { WebglCanvas } from "./driver/context.js";
+export type { WebglInstance } from "./driver/instance.js";
+export type { GlslContext, GlslEmitter, PrimitiveOp } from "./glsl/emit-context.js";
+export type {
+  DropoutMaskTask,
+  PlanBuffer,
+  PlanKernel,
+  TextureLayout,
+  WebglPlan,
+} from "./plan.js";
+export { textureLayout } from "./plan.js";
+export { type WebglOptions, webgl } from "./webgl-backend.js";

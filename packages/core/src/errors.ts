@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   NNC4004: "input has the wrong dtype",
   NNC4005: "executable used in the wrong mode",
   NNC4006: "backend not usable",
+  NNC4007: "shader failed to compile",
+  NNC4008: "GPU context lost",
   NNC5001: "malformed graph file",
   NNC5002: "unsupported graph format version",
   NNC5003: "malformed or mismatched checkpoint",

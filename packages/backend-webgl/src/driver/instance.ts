@@ -1,0 +1,269 @@
+import {
+  type BackendInstance,
+  createRng,
+  formatShape,
+  NncError,
+  type Program,
+  saltSeed,
+} from "@nnc/core";
+import { SHADER_HEADER } from "../glsl/shader-builder.js";
+import type { DropoutMaskTask, PlanBuffer, TextureLayout, WebglPlan } from "../plan.js";
+import { createContext, type DriverContext, type WebglCanvas } from "./context.js";
+import { compilePrograms } from "./programs.js";
+
+/** How the driver loads a plan. */
+export interface DriverOptions {
+  readonly canvas?: WebglCanvas;
+  readonly allowHalfFloat?: boolean;
+}
+
+/** A loaded WebGL program: the {@link BackendInstance} plus what tests and tools inspect. */
+export interface WebglInstance extends BackendInstance {
+  /** The WebGL2 context the program runs on. */
+  readonly gl: WebGL2RenderingContext;
+  /** Texture slot per node id (nodes computed inside a kernel have none). */
+  readonly textureOf: ReadonlyMap<number, number>;
+}
+
+/** The copy shaders of state updates: the value's texel into the parameter's texture. */
+const copyShader = (sampler: "sampler2D" | "isampler2D", type: "float" | "int") =>
+  `${SHADER_HEADER}
+uniform ${sampler} u_src;
+out ${type} o;
+void main() { o = texelFetch(u_src, ivec2(gl_FragCoord.xy), 0).r; }
+`;
+
+/** core's dropout mask: element i kept when the i-th draw of the (salted) stream is ≥ rate. */
+function dropoutMask(task: DropoutMaskTask, salt?: number): Int32Array {
+  const rng = createRng(salt === undefined ? task.seed : saltSeed(task.seed, salt));
+  const mask = new Int32Array(task.layout.width * task.layout.height);
+  for (let i = 0; i < task.count; i++) mask[i] = rng.next() >= task.rate ? 1 : 0;
+  return mask;
+}
+
+/**
+ * Loads a plan: creates the context, checks texture sizes, allocates every texture and its
+ * framebuffer once, compiles and links every program, uploads constants and unsalted dropout
+ * masks, and draws every program once so the first run costs what later runs do.
+ */
+export async function instantiatePlan(
+  plan: WebglPlan,
+  program: Program,
+  options: DriverOptions = {},
+): Promise<WebglInstance> {
+  const ctx = createContext(options.canvas, options.allowHalfFloat ?? false);
+  const { gl } = ctx;
+  for (const b of plan.buffers)
+    checkSize(ctx, b.layout, `${program.graph.node(b.node).op} "${b.name}"`);
+  const textures = plan.textures.map((layout) => createTexture(ctx, layout));
+  const framebuffers = textures.map((texture) => {
+    const fb = gl.createFramebuffer()!;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
+    return fb;
+  });
+  const programs = await compilePrograms(ctx, [
+    ...plan.kernels.map((k) => ({ name: k.name, fragment: k.fragment })),
+    { name: "update copy (float)", fragment: copyShader("sampler2D", "float") },
+    { name: "update copy (int)", fragment: copyShader("isampler2D", "int") },
+  ]);
+  const copyFloat = programs[plan.kernels.length]!;
+  const copyInt = programs[plan.kernels.length + 1]!;
+  const bufferOf = new Map<number, PlanBuffer>(plan.buffers.map((b) => [b.node, b]));
+  const textureOf = new Map<number, number>(plan.buffers.map((b) => [b.node, b.texture]));
+  const buffer = (id: number): PlanBuffer => {
+    const b = bufferOf.get(id);
+    if (!b) throw new Error(`nnc bug: webgl backend: node %${id} has no texture`);
+    return b;
+  };
+
+  const draws = plan.kernels.map((kernel, k) => {
+    const prog = programs[k]!;
+    const out = buffer(kernel.output);
+    const samplers = kernel.inputs.map((id) => ({
+      location: gl.getUniformLocation(prog, `u_t${id}`),
+      texture: textures[buffer(id).texture]!,
+    }));
+    if (kernel.host) {
+      samplers.push({
+        location: gl.getUniformLocation(prog, "u_mask"),
+        texture: textures[kernel.host.maskTexture]!,
+      });
+    }
+    return { prog, out, samplers, host: kernel.host, empty: out.size === 0 };
+  });
+  const copyLocation = {
+    float: gl.getUniformLocation(copyFloat, "u_src"),
+    int: gl.getUniformLocation(copyInt, "u_src"),
+  };
+
+  const uploadTexture = (slot: number, layout: TextureLayout, data: Float32Array | Int32Array) => {
+    gl.bindTexture(gl.TEXTURE_2D, textures[slot]!);
+    if (data instanceof Float32Array) {
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, layout.width, layout.height, gl.RED, gl.FLOAT, data);
+    } else {
+      gl.texSubImage2D(
+        gl.TEXTURE_2D,
+        0,
+        0,
+        0,
+        layout.width,
+        layout.height,
+        gl.RED_INTEGER,
+        gl.INT,
+        data,
+      );
+    }
+  };
+  const write = (id: number, data: ArrayLike<number>): void => {
+    ctx.check();
+    const b = buffer(id);
+    if (data.length !== b.size) {
+      throw new NncError(
+        "NNC4002",
+        `${program.graph.node(id).op} "${b.name}" has shape ${formatShape(b.shape)} (${b.size} values) but ${data.length} were given`,
+        { node: b.name },
+      );
+    }
+    const padded = b.layout.width * b.layout.height;
+    let array: Float32Array | Int32Array;
+    if (b.dtype === "float32") {
+      array = new Float32Array(padded);
+      array.set(data);
+    } else {
+      array = new Int32Array(padded);
+      if (b.dtype === "bool") for (let i = 0; i < b.size; i++) array[i] = data[i] ? 1 : 0;
+      // Int32Array conversion truncates toward zero (NaN → 0), as the reference reads int32 feeds.
+      else array.set(data);
+    }
+    uploadTexture(b.texture, b.layout, array);
+  };
+  const readNode = (id: number): Float32Array | Int32Array | Uint8Array => {
+    ctx.check();
+    const b = buffer(id);
+    const { width } = b.layout;
+    const rows = Math.max(1, Math.ceil(b.size / width));
+    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffers[b.texture]!);
+    let values: Float32Array | Int32Array;
+    if (b.layout.format === "R32F") {
+      const format = gl.getParameter(gl.IMPLEMENTATION_COLOR_READ_FORMAT) as number;
+      const type = gl.getParameter(gl.IMPLEMENTATION_COLOR_READ_TYPE) as number;
+      if (format === gl.RED && type === gl.FLOAT) {
+        values = new Float32Array(width * rows);
+        gl.readPixels(0, 0, width, rows, gl.RED, gl.FLOAT, values);
+      } else {
+        const rgba = new Float32Array(width * rows * 4);
+        gl.readPixels(0, 0, width, rows, gl.RGBA, gl.FLOAT, rgba);
+        values = new Float32Array(width * rows);
+        for (let i = 0; i < values.length; i++) values[i] = rgba[i * 4]!;
+      }
+    } else {
+      const rgba = new Int32Array(width * rows * 4);
+      gl.readPixels(0, 0, width, rows, gl.RGBA_INTEGER, gl.INT, rgba);
+      values = new Int32Array(width * rows);
+      for (let i = 0; i < values.length; i++) values[i] = rgba[i * 4]!;
+    }
+    // A lost context reads zeros without an error: check again.
+    ctx.check();
+    if (b.dtype === "bool") return Uint8Array.from(values.subarray(0, b.size));
+    return values.slice(0, b.size);
+  };
+  const runHost = (task: DropoutMaskTask) => {
+    if (task.saltNode === undefined) return;
+    // The salt decides the mask: one scalar read back per run (a GPU → CPU sync).
+    const salt = readNode(task.saltNode)[0]!;
+    uploadTexture(task.maskTexture, task.layout, dropoutMask(task, salt));
+  };
+  const draw = (d: (typeof draws)[number]) => {
+    if (d.empty) return;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffers[d.out.texture]!);
+    gl.viewport(0, 0, d.out.layout.width, d.out.layout.height);
+    gl.useProgram(d.prog);
+    d.samplers.forEach((s, unit) => {
+      gl.activeTexture(gl.TEXTURE0 + unit);
+      gl.bindTexture(gl.TEXTURE_2D, s.texture);
+      gl.uniform1i(s.location, unit);
+    });
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+  };
+  const copies = plan.updates.map((u) => {
+    const param = buffer(u.param);
+    const value = buffer(u.value);
+    const int = value.layout.format === "R32I";
+    return {
+      param,
+      value,
+      prog: int ? copyInt : copyFloat,
+      location: int ? copyLocation.int : copyLocation.float,
+    };
+  });
+  const run = (): void => {
+    ctx.check();
+    for (const d of draws) {
+      if (d.host) runHost(d.host);
+      draw(d);
+    }
+    for (const c of copies) {
+      if (c.param.size === 0) continue;
+      gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffers[c.param.texture]!);
+      gl.viewport(0, 0, c.param.layout.width, c.param.layout.height);
+      gl.useProgram(c.prog);
+      gl.activeTexture(gl.TEXTURE0);
+      gl.bindTexture(gl.TEXTURE_2D, textures[c.value.texture]!);
+      gl.uniform1i(c.location, 0);
+      gl.drawArrays(gl.TRIANGLES, 0, 3);
+    }
+  };
+
+  // Warm-up: one draw of every program (drivers finish compiling lazily, at first use). Kernel
+  // outputs are activations, so the garbage they compute is overwritten by the first run.
+  for (const d of draws) draw(d);
+  for (const prog of [copyFloat, copyInt]) {
+    // Drawn into a scratch 1×1 texture: parameters must keep their values.
+    const scratch = createTexture(ctx, {
+      width: 1,
+      height: 1,
+      format: prog === copyInt ? "R32I" : "R32F",
+    });
+    const fb = gl.createFramebuffer()!;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, scratch, 0);
+    gl.viewport(0, 0, 1, 1);
+    gl.useProgram(prog);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+    gl.deleteFramebuffer(fb);
+    gl.deleteTexture(scratch);
+  }
+  for (const b of plan.buffers) if (b.constant) write(b.node, b.constant);
+  for (const k of plan.kernels) {
+    if (k.host) uploadTexture(k.host.maskTexture, k.host.layout, dropoutMask(k.host));
+  }
+  const probe = new Uint8Array(4);
+  gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+  gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, probe);
+  ctx.check();
+  return { gl, textureOf, write, read: readNode, run };
+}
+
+function checkSize(ctx: DriverContext, layout: TextureLayout, what: string): void {
+  if (layout.width > ctx.maxTextureSize || layout.height > ctx.maxTextureSize) {
+    throw new NncError(
+      "NNC4006",
+      `${what} needs a ${layout.width}×${layout.height} texture, beyond this device's MAX_TEXTURE_SIZE ${ctx.maxTextureSize}`,
+    );
+  }
+}
+
+function createTexture(ctx: DriverContext, layout: TextureLayout): WebGLTexture {
+  const { gl } = ctx;
+  const texture = gl.createTexture()!;
+  gl.bindTexture(gl.TEXTURE_2D, texture);
+  const format =
+    layout.format === "R32I" ? gl.R32I : ctx.floatFormat === "R16F" ? gl.R16F : gl.R32F;
+  gl.texStorage2D(gl.TEXTURE_2D, 1, format, layout.width, layout.height);
+  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+  return texture;
+}

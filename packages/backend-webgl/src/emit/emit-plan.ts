@@ -1,0 +1,110 @@
+import { type Program, sizeOf } from "@nnc/core";
+import type { GlslEmitter, PrimitiveOp } from "../glsl/emit-context.js";
+import { KERNEL_TABLE } from "../glsl/kernel-table.js";
+import { type BuiltShader, buildShader } from "../glsl/shader-builder.js";
+import {
+  type DropoutMaskTask,
+  type PlanBuffer,
+  type PlanKernel,
+  type TextureLayout,
+  textureLayout,
+  type WebglPlan,
+} from "../plan.js";
+import { assignTextures } from "./assign-textures.js";
+
+/**
+ * The {@link WebglPlan} of a program: one fragment shader per kernel, texture slots shared as
+ * the memory plan reuses bytes, and the state updates. Pure: the same program gives the same
+ * plan.
+ */
+export function emitPlan(
+  program: Program,
+  table: { readonly [P in PrimitiveOp]: GlslEmitter } = KERNEL_TABLE,
+): WebglPlan {
+  const { graph } = program;
+  const layoutOf = (id: number): TextureLayout => {
+    const { type } = graph.node(id);
+    return textureLayout(sizeOf(type.shape), type.dtype);
+  };
+  const shaders: BuiltShader[] = program.kernels.map((kernel) =>
+    buildShader(program, kernel, table, layoutOf),
+  );
+  const { textureOf, textures } = assignTextures(
+    program,
+    shaders.map((s) => s.inputs),
+  );
+  const allTextures = [...textures];
+  const kernels: PlanKernel[] = program.kernels.map((kernel, k) => {
+    const shader = shaders[k]!;
+    const output = kernel.nodes.at(-1)!;
+    let host: DropoutMaskTask | undefined;
+    if (shader.maskNode) {
+      const node = shader.maskNode;
+      const count = sizeOf(node.type.shape);
+      const layout = textureLayout(count, "int32");
+      const saltNode = node.inputs[1];
+      host = {
+        kind: "dropout-mask",
+        maskTexture: allTextures.push(layout) - 1,
+        count,
+        rate: node.attrs.rate as number,
+        seed: node.attrs.seed as number,
+        ...(saltNode !== undefined && { saltNode }),
+        layout,
+      };
+    }
+    return {
+      name: graph.node(output).name,
+      fragment: shader.fragment,
+      inputs: shader.inputs,
+      output,
+      ...(host && { host }),
+    };
+  });
+  const buffers: PlanBuffer[] = [];
+  for (const node of graph.nodes) {
+    const texture = textureOf.get(node.id);
+    if (texture === undefined) continue;
+    buffers.push({
+      node: node.id,
+      name: node.name,
+      dtype: node.type.dtype,
+      shape: node.type.shape,
+      size: sizeOf(node.type.shape),
+      layout: layoutOf(node.id),
+      texture,
+      ...(node.op === "constant" && { constant: node.attrs.value as number[] }),
+    });
+  }
+  const updates = graph.updates.map((u) => {
+    const param = graph.findNode(u.param);
+    if (!param) throw new Error(`nnc bug: webgl backend: no parameter "${u.param}" to update`);
+    return { param: param.id, value: u.node };
+  });
+  return { version: 1, mode: program.mode, buffers, textures: allTextures, kernels, updates };
+}
+
+const MODULE_PREFIX = "export default ";
+
+/** JSON has no NaN or ±∞: constants carry them as strings. */
+function replacer(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isFinite(value) ? String(value) : value;
+}
+
+/** The emitted module's source: `export default <JSON of the plan>;`. */
+export function planSource(plan: WebglPlan): string {
+  return `${MODULE_PREFIX}${JSON.stringify(plan, replacer)};\n`;
+}
+
+/** The plan back from an emitted module's source (JSON.parse, no evaluation). */
+export function parsePlanSource(source: string): WebglPlan {
+  if (!source.startsWith(MODULE_PREFIX)) {
+    throw new Error("nnc bug: webgl backend: emitted module does not start with `export default `");
+  }
+  const json = source.slice(MODULE_PREFIX.length).trim().replace(/;$/, "");
+  return JSON.parse(json, (key, value: unknown) =>
+    key === "constant" && Array.isArray(value)
+      ? value.map((v) => (typeof v === "string" ? Number(v) : v))
+      : value,
+  ) as WebglPlan;
+}

@@ -1,0 +1,53 @@
+import type { Node, OpName, Program } from "@nnc/core";
+
+/**
+ * What an op emitter can use while generating the GLSL function of one node. In a kernel's
+ * shader every node n is a function `T n<id>(int i)` returning element i (row-major flat index)
+ * of n's value, with T = `float` for float32 and `int` for int32/bool. Shapes are static: inline
+ * every extent, stride and loop bound as an integer literal.
+ */
+export interface GlslContext {
+  readonly program: Program;
+  /**
+   * A GLSL expression for element `index` (an `int` GLSL expression) of `operand`'s value: a
+   * call of the operand's node function when it is computed in this kernel, otherwise a texel
+   * fetch of its texture. The result has the operand's GLSL type (float or int).
+   */
+  read(operand: number, index: string): string;
+  /**
+   * Declares a shader-level helper function once (e.g. `erf`, a multi-index decoder) and returns
+   * its name; `code` must define a function of that name. Helpers are emitted before the node
+   * functions.
+   */
+  helper(name: string, code: string): string;
+  /** A fresh identifier for a local variable, unique in the shader. */
+  local(prefix: string): string;
+  /** Declares that the node reads a host-computed mask texture (dropout); returns its sampler. */
+  hostMask?(node: Node): string;
+}
+
+/**
+ * Emits the body of node `node`'s function: GLSL statements, inside `T n<id>(int i) { … }`,
+ * that end by returning the node's element `i`.
+ */
+export type GlslEmitter = (ctx: GlslContext, node: Node) => string;
+
+/** Composite ops never reach a backend (the compiler decomposes them). */
+export type CompositeOp =
+  | "swish"
+  | "gelu"
+  | "mean"
+  | "log_sum_exp"
+  | "flatten"
+  | "squeeze"
+  | "expand_dims"
+  | "dense"
+  | "batch_norm"
+  | "softmax"
+  | "log_softmax"
+  | "mse"
+  | "softmax_cross_entropy"
+  | "binary_cross_entropy";
+
+/** The primitive ops a backend implements. */
+export type PrimitiveOp = Exclude<OpName, CompositeOp>;

@@ -1,0 +1,90 @@
+import type { GlslEmitter, PrimitiveOp } from "./emit-context.js";
+import { emitConv2d, emitConv2dBackwardKernel, emitConv2dTranspose } from "./ops/conv.js";
+import { emitElementwise } from "./ops/elementwise.js";
+import {
+  emitBroadcastTo,
+  emitConcat,
+  emitOneHot,
+  emitPad,
+  emitReshape,
+  emitSlice,
+  emitTranspose,
+} from "./ops/layout.js";
+import { emitMatmul } from "./ops/matmul.js";
+import { emitDropout } from "./ops/misc.js";
+import {
+  emitAvgPool2d,
+  emitAvgPool2dBackward,
+  emitGatherSpatial,
+  emitMaxPool2d,
+  emitMaxPool2dArgmax,
+  emitScatterAddSpatial,
+} from "./ops/pool.js";
+import { emitArgmax, emitMax, emitMin, emitSum } from "./ops/reduce.js";
+
+/**
+ * The WebGL backend's emitter for every primitive op: a mapped type over {@link PrimitiveOp},
+ * so a primitive added to core without a shader here does not compile.
+ */
+export const KERNEL_TABLE: { readonly [P in PrimitiveOp]: GlslEmitter } = {
+  neg: emitElementwise,
+  abs: emitElementwise,
+  sign: emitElementwise,
+  exp: emitElementwise,
+  log: emitElementwise,
+  sqrt: emitElementwise,
+  rsqrt: emitElementwise,
+  square: emitElementwise,
+  reciprocal: emitElementwise,
+  sin: emitElementwise,
+  erf: emitElementwise,
+  cos: emitElementwise,
+  tanh: emitElementwise,
+  sigmoid: emitElementwise,
+  relu: emitElementwise,
+  leaky_relu: emitElementwise,
+  elu: emitElementwise,
+  softplus: emitElementwise,
+  add: emitElementwise,
+  sub: emitElementwise,
+  mul: emitElementwise,
+  div: emitElementwise,
+  pow: emitElementwise,
+  maximum: emitElementwise,
+  minimum: emitElementwise,
+  eq: emitElementwise,
+  ne: emitElementwise,
+  lt: emitElementwise,
+  le: emitElementwise,
+  gt: emitElementwise,
+  ge: emitElementwise,
+  select: emitElementwise,
+  cast: emitElementwise,
+  stop_gradient: emitElementwise,
+
+  sum: emitSum,
+  max: emitMax,
+  min: emitMin,
+  argmax: emitArgmax,
+
+  reshape: emitReshape,
+  transpose: emitTranspose,
+  broadcast_to: emitBroadcastTo,
+  slice: emitSlice,
+  pad: emitPad,
+  concat: emitConcat,
+  one_hot: emitOneHot,
+
+  matmul: emitMatmul,
+  conv2d: emitConv2d,
+  conv2d_transpose: emitConv2dTranspose,
+  conv2d_backward_kernel: emitConv2dBackwardKernel,
+  max_pool2d: emitMaxPool2d,
+  avg_pool2d: emitAvgPool2d,
+  avg_pool2d_backward: emitAvgPool2dBackward,
+  max_pool2d_argmax: emitMaxPool2dArgmax,
+  gather_spatial: emitGatherSpatial,
+  scatter_add_spatial: emitScatterAddSpatial,
+
+  dropout: emitDropout,
+};

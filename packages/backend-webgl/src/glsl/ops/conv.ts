@@ -1,0 +1,208 @@
+import type { Conv2dAttrs, Conv2dBackwardKernelAttrs, Conv2dTransposeAttrs } from "@nnc/core";
+import type { GlslEmitter } from "../emit-context.js";
+import {
+  accumulate,
+  bind,
+  coveringWindows,
+  decodeIndex,
+  guarded,
+  inRange,
+  loop,
+  shapeOf,
+  sum,
+} from "./index-math.js";
+
+// The three convolution primitives as gathers over NCHW activations (core's ops/conv.ts and
+// ops/gradient.ts define them). With image = conv2d's input, response = its output and tap
+// (i, j) of output pixel (y, x) reading image row y·sh − pt + i·dh, column x·sw − pl + j·dw
+// (zero outside the image):
+// - conv2d: each response element sums its taps over the group's image channels;
+// - conv2d_transpose: each image element sums, over the taps that land on it, the response
+//   pixels they come from (row (Y + pt − i·dh) / sh when that divides exactly);
+// - conv2d_backward_kernel: each kernel element sums response · image over batch and pixels.
+// Bounds checks are emitted only where the static geometry can leave the image.
+
+/** Integer division of a channel index by a group size, or "0" when there is one group. */
+function groupOf(channel: string, perGroup: number, total: number): string {
+  return perGroup === total || channel === "0" ? "0" : `${channel} / ${perGroup}`;
+}
+
+/** conv2d: NCHW input, OIHW kernel `[O, C / groups, kh, kw]`. */
+export const emitConv2d: GlslEmitter = (ctx, node) => {
+  const [input, kernel] = node.inputs as [number, number];
+  const [, c, h, w] = shapeOf(ctx, input) as [number, number, number, number];
+  const [o, cg, kh, kw] = shapeOf(ctx, kernel) as [number, number, number, number];
+  const [, , ho, wo] = node.type.shape as [number, number, number, number];
+  const attrs = node.attrs as unknown as Conv2dAttrs;
+  const [sh, sw] = attrs.strides;
+  const [dh, dw] = attrs.dilations;
+  const [[pt], [pl]] = attrs.padding;
+  const og = o / attrs.groups;
+  const { lines, axes } = decodeIndex(ctx, "i", node.type.shape, ["b", "oc", "oy", "ox"]);
+  const [b, oc, oy, ox] = axes as [string, string, string, string];
+  const plane = h * w;
+  const image = bind(ctx, lines, "xb", sum(0, [c * plane, b], [cg * plane, groupOf(oc, og, o)]));
+  const weights = bind(ctx, lines, "wb", sum(0, [cg * kh * kw, oc]));
+  const top = bind(ctx, lines, "y0", sum(-pt, [sh, oy]));
+  const left = bind(ctx, lines, "x0", sum(-pl, [sw, ox]));
+  const acc = ctx.local("acc");
+  lines.push(`float ${acc} = 0.0;`);
+  const rowMax = (ho - 1) * sh - pt + (kh - 1) * dh;
+  const colMax = (wo - 1) * sw - pl + (kw - 1) * dw;
+  lines.push(
+    ...loop(ctx, "ki", kh, (ki) => {
+      const body: string[] = [];
+      const iy = bind(ctx, body, "iy", sum(0, [1, top], [dh, ki]));
+      const row: string[] = [];
+      const imageRow = bind(ctx, row, "xr", sum(0, [1, image], [w, iy]));
+      const kernelRow = bind(ctx, row, "wr", sum(0, [1, weights], [kw, ki]));
+      row.push(
+        ...loop(ctx, "kj", kw, (kj) => {
+          const tap: string[] = [];
+          const ix = bind(ctx, tap, "ix", sum(0, [1, left], [dw, kj]));
+          const inner: string[] = [];
+          const xo = bind(ctx, inner, "xo", sum(0, [1, imageRow], [1, ix]));
+          const ko = bind(ctx, inner, "ko", sum(0, [1, kernelRow], [1, kj]));
+          inner.push(
+            ...accumulate(ctx, "ci", cg, acc, (ci, k) => {
+              const x = ctx.read(input, sum(k * plane, [1, xo], [plane, ci]));
+              const wt = ctx.read(kernel, sum(k * kh * kw, [1, ko], [kh * kw, ci]));
+              return `${x} * ${wt}`;
+            }),
+          );
+          tap.push(...guarded(inRange(ix, -pl, colMax, w), inner));
+          return tap;
+        }),
+      );
+      body.push(...guarded(inRange(iy, -pt, rowMax, h), row));
+      return body;
+    }),
+    `return ${acc};`,
+  );
+  return lines.join("\n");
+};
+
+/**
+ * conv2d_transpose: NCHW input, IOHW kernel `[C_in, C_out / groups, kh, kw]`; padding crops
+ * the full output and outputPadding extends it, so output row Y gathers input rows
+ * (Y + pt − i·dh) / sh over the taps i where that is an integer in range.
+ */
+export const emitConv2dTranspose: GlslEmitter = (ctx, node) => {
+  const [input, kernel] = node.inputs as [number, number];
+  const [, c, h, w] = shapeOf(ctx, input) as [number, number, number, number];
+  const [, og, kh, kw] = shapeOf(ctx, kernel) as [number, number, number, number];
+  const [, o, ho, wo] = node.type.shape as [number, number, number, number];
+  const attrs = node.attrs as unknown as Conv2dTransposeAttrs;
+  const [sh, sw] = attrs.strides;
+  const [dh, dw] = attrs.dilations;
+  const [[pt], [pl]] = attrs.padding;
+  const cg = c / attrs.groups;
+  const { lines, axes } = decodeIndex(ctx, "i", node.type.shape, ["b", "oc", "oy", "ox"]);
+  const [b, oc, oy, ox] = axes as [string, string, string, string];
+  const plane = h * w;
+  const taps = kh * kw;
+  const group = bind(ctx, lines, "g", groupOf(oc, og, o));
+  const within = group === "0" ? oc : bind(ctx, lines, "oc", sum(0, [1, oc], [-og, group]));
+  const image = bind(ctx, lines, "xb", sum(0, [c * plane, b], [cg * plane, group]));
+  const weights = bind(ctx, lines, "wb", sum(0, [cg * og * taps, group], [taps, within]));
+  const ty = bind(ctx, lines, "ty", sum(pt, [1, oy]));
+  const tx = bind(ctx, lines, "tx", sum(pl, [1, ox]));
+  const rows = { range: [pt, ho - 1 + pt], taps: kh, dilation: dh, stride: sh, extent: h } as const;
+  const cols = { range: [pl, wo - 1 + pl], taps: kw, dilation: dw, stride: sw, extent: w } as const;
+  const acc = ctx.local("acc");
+  lines.push(`float ${acc} = 0.0;`);
+  lines.push(
+    ...coveringWindows(ctx, "ki", ty, rows, (ki, iy) => {
+      const row: string[] = [];
+      const imageRow = bind(ctx, row, "xr", sum(0, [1, image], [w, iy]));
+      const kernelRow = bind(ctx, row, "wr", sum(0, [1, weights], [kw, ki]));
+      row.push(
+        ...coveringWindows(ctx, "kj", tx, cols, (kj, ix) => {
+          const inner: string[] = [];
+          const xo = bind(ctx, inner, "xo", sum(0, [1, imageRow], [1, ix]));
+          const ko = bind(ctx, inner, "ko", sum(0, [1, kernelRow], [1, kj]));
+          inner.push(
+            ...accumulate(ctx, "ci", cg, acc, (ci, k) => {
+              const x = ctx.read(input, sum(k * plane, [1, xo], [plane, ci]));
+              const wt = ctx.read(kernel, sum(k * og * taps, [1, ko], [og * taps, ci]));
+              return `${x} * ${wt}`;
+            }),
+          );
+          return inner;
+        }),
+      );
+      return row;
+    }),
+    `return ${acc};`,
+  );
+  return lines.join("\n");
+};
+
+/**
+ * conv2d_backward_kernel: the OIHW kernel cotangent from conv2d's input x `[N, C, H, W]` and
+ * output cotangent `[N, O, oh, ow]`; each kernel element sums cotangent · x over the batch and
+ * the output pixels, in the reference's order (batch, row, column).
+ */
+export const emitConv2dBackwardKernel: GlslEmitter = (ctx, node) => {
+  const [input, cotangent] = node.inputs as [number, number];
+  const [n, c, h, w] = shapeOf(ctx, input) as [number, number, number, number];
+  const [, o, oh, ow] = shapeOf(ctx, cotangent) as [number, number, number, number];
+  const [, cg, kh, kw] = node.type.shape as [number, number, number, number];
+  const attrs = node.attrs as unknown as Conv2dBackwardKernelAttrs;
+  const [sh, sw] = attrs.strides;
+  const [dh, dw] = attrs.dilations;
+  const [[pt], [pl]] = attrs.padding;
+  const og = o / attrs.groups;
+  const { lines, axes } = decodeIndex(ctx, "i", node.type.shape, ["oc", "ci", "ki", "kj"]);
+  const [oc, ci, ki, kj] = axes as [string, string, string, string];
+  const plane = h * w;
+  const outPlane = oh * ow;
+  const image = bind(
+    ctx,
+    lines,
+    "xb",
+    sum(0, [cg * plane, groupOf(oc, og, o)], [plane, ci], [dh * w, ki]),
+  );
+  const response = bind(ctx, lines, "cb", sum(0, [outPlane, oc]));
+  const top = bind(ctx, lines, "y0", sum(-pt, [dh, ki]));
+  const left = bind(ctx, lines, "x0", sum(-pl, [dw, kj]));
+  const acc = ctx.local("acc");
+  lines.push(`float ${acc} = 0.0;`);
+  // Offsets are hoisted per batch element and row: the innermost loop only steps the column.
+  const rowMax = (kh - 1) * dh - pt + (oh - 1) * sh;
+  const colMax = (kw - 1) * dw - pl + (ow - 1) * sw;
+  const colCheck = pl > 0 || colMax >= w;
+  lines.push(
+    ...loop(ctx, "bn", n, (bn) => {
+      const batch: string[] = [];
+      const imageBatch = bind(ctx, batch, "xn", sum(-pt * w, [1, image], [c * plane, bn]));
+      const responseBatch = bind(ctx, batch, "cn", sum(0, [1, response], [o * outPlane, bn]));
+      batch.push(
+        ...loop(ctx, "oy", oh, (y) => {
+          const body: string[] = [];
+          const iy = bind(ctx, body, "iy", sum(0, [1, top], [sh, y]));
+          const row: string[] = [];
+          const imageRow = bind(ctx, row, "xr", sum(0, [1, imageBatch], [sh * w, y], [1, left]));
+          const responseRow = bind(ctx, row, "cr", sum(0, [1, responseBatch], [ow, y]));
+          const term = (x: string, k: number): string =>
+            `${ctx.read(cotangent, sum(k, [1, responseRow], [1, x]))} * ${ctx.read(input, sum(k * sw, [1, imageRow], [sw, x]))}`;
+          if (!colCheck) {
+            row.push(...accumulate(ctx, "ox", ow, acc, term));
+          } else {
+            row.push(
+              ...loop(ctx, "ox", ow, (x) => {
+                const ix = `(${sum(0, [1, left], [sw, x])})`;
+                return guarded(inRange(ix, -pl, colMax, w), [`${acc} += ${term(x, 0)};`]);
+              }),
+            );
+          }
+          body.push(...guarded(inRange(iy, -pt, rowMax, h), row));
+          return body;
+        }),
+      );
+      return batch;
+    }),
+    `return ${acc};`,
+  );
+  return lines.join("\n");
+};
