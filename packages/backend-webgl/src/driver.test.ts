@@ -249,7 +249,8 @@ describe("webgl driver", () => {
           ? {}
           : getExtension(name);
     const g = new GraphBuilder("half");
-    g.output("y", g.neg(g.input("x", [3])));
+    // 12 values: 3 RGBA texels.
+    g.output("y", g.neg(g.input("x", [12])));
     const graph = g.build();
     const refused = await compile(graph, { backend: webgl({ canvas: halfOnly }) }).catch(
       (e: unknown) => e,

@@ -1,26 +1,38 @@
 import type { DType } from "@nnc/core";
 
-/** Elements per texture row: element i of a buffer sits at texel (i % width, i / width). */
+/** Texels per texture row: a power of two, so texel t sits at (t & (W − 1), t >> 12). */
 export const TEXTURE_ROW = 4096;
 
+/** Values per texel: every texture is RGBA, element i in component i & 3 of texel i >> 2. */
+export const TEXEL_VALUES = 4;
+
 /**
- * How a buffer is stored: a 2-D texture of one value per texel, row-major in texel order.
- * float32 → R32F, int32 and bool → R32I (bool as 0/1), so integers are exact.
+ * How a buffer is stored: a 2-D RGBA texture holding 4 consecutive row-major elements per
+ * texel (texel t holds elements 4t … 4t+3, the tail beyond the size is padding), texels in
+ * row-major order. float32 → RGBA32F, int32 and bool → RGBA32I (bool as 0/1), so integers are
+ * exact. A flat typed array padded to 4·width·height uploads and reads back as it is.
  */
 export interface TextureLayout {
+  /** Texels per row: the texel count when it fits one row, else {@link TEXTURE_ROW}. */
   readonly width: number;
   readonly height: number;
-  readonly format: "R32F" | "R32I";
+  readonly format: "RGBA32F" | "RGBA32I";
 }
 
-/** The layout of a buffer of `size` elements of `dtype`. */
+/** The layout of a buffer of `size` elements of `dtype`: ceil(size / 4) texels. */
 export function textureLayout(size: number, dtype: DType): TextureLayout {
-  const width = Math.max(1, Math.min(size, TEXTURE_ROW));
+  const texels = Math.ceil(size / TEXEL_VALUES);
+  const width = Math.max(1, Math.min(texels, TEXTURE_ROW));
   return {
     width,
-    height: Math.max(1, Math.ceil(size / width)),
-    format: dtype === "float32" ? "R32F" : "R32I",
+    height: Math.max(1, Math.ceil(texels / width)),
+    format: dtype === "float32" ? "RGBA32F" : "RGBA32I",
   };
+}
+
+/** Elements a texture of `layout` holds, padding included: 4 · width · height. */
+export function paddedSize(layout: TextureLayout): number {
+  return TEXEL_VALUES * layout.width * layout.height;
 }
 
 /** One value's storage in the plan. */

@@ -9,7 +9,7 @@ export interface WebglOptions {
   /** The canvas whose context runs the programs; default a new 1×1 OffscreenCanvas per instantiate. */
   readonly canvas?: WebglCanvas;
   /**
-   * Run on devices that render only to half-float textures (R16F storage, about 1e-3 relative
+   * Run on devices that render only to half-float textures (RGBA16F storage, about 1e-3 relative
    * error); without it such devices are refused with NNC4006.
    */
   readonly allowHalfFloat?: boolean;

@@ -6,8 +6,8 @@ export type WebglCanvas = HTMLCanvasElement | OffscreenCanvas;
 /** A WebGL2 context with the driver's capabilities and loss tracking. */
 export interface DriverContext {
   readonly gl: WebGL2RenderingContext;
-  /** R32F, or R16F when only half-float render targets exist and the user opted in. */
-  readonly floatFormat: "R32F" | "R16F";
+  /** RGBA32F, or RGBA16F when only half-float render targets exist and the user opted in. */
+  readonly floatFormat: "RGBA32F" | "RGBA16F";
   readonly maxTextureSize: number;
   readonly parallelCompile: boolean;
   /** Throws NNC4008 once the context is lost. */
@@ -26,12 +26,18 @@ const ATTRIBUTES: WebGLContextAttributes = {
 /**
  * Creates the context and checks what the backend needs: WebGL2 (else NNC4006) and float32
  * render targets (EXT_color_buffer_float). With only half-float render targets it refuses
- * unless `allowHalfFloat` is set (then values are stored as R16F, about 1e-3 relative).
+ * unless `allowHalfFloat` is set (then values are stored as RGBA16F, about 1e-3 relative).
  */
 export function createContext(
   canvas: WebglCanvas | undefined,
   allowHalfFloat: boolean,
 ): DriverContext {
+  if (!canvas && typeof OffscreenCanvas === "undefined") {
+    throw new NncError(
+      "NNC4006",
+      'backend "webgl" needs a browser with WebGL2: there is no OffscreenCanvas here (Node?); use cpu() from @nnc/backend-cpu, or pass webgl({ canvas })',
+    );
+  }
   const target = canvas ?? new OffscreenCanvas(1, 1);
   let lost = false;
   const onLost = (event: Event) => {
@@ -60,7 +66,7 @@ export function createContext(
     }
   };
   check();
-  let floatFormat: "R32F" | "R16F" = "R32F";
+  let floatFormat: "RGBA32F" | "RGBA16F" = "RGBA32F";
   if (!gl.getExtension("EXT_color_buffer_float")) {
     if (!gl.getExtension("EXT_color_buffer_half_float")) {
       throw new NncError(
@@ -74,7 +80,7 @@ export function createContext(
         "this device renders only to half-float textures (EXT_color_buffer_half_float, no EXT_color_buffer_float): results would be rounded to float16; pass webgl({ allowHalfFloat: true }) to run anyway with about 1e-3 relative error",
       );
     }
-    floatFormat = "R16F";
+    floatFormat = "RGBA16F";
   }
   return {
     gl,

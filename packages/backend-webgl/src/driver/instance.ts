@@ -7,7 +7,14 @@ import {
   saltSeed,
 } from "@nnc/core";
 import { SHADER_HEADER } from "../glsl/shader-builder.js";
-import type { DropoutMaskTask, PlanBuffer, TextureLayout, WebglPlan } from "../plan.js";
+import {
+  type DropoutMaskTask,
+  type PlanBuffer,
+  paddedSize,
+  TEXEL_VALUES,
+  type TextureLayout,
+  type WebglPlan,
+} from "../plan.js";
 import { createContext, type DriverContext, type WebglCanvas } from "./context.js";
 import { compilePrograms } from "./programs.js";
 
@@ -25,18 +32,18 @@ export interface WebglInstance extends BackendInstance {
   readonly textureOf: ReadonlyMap<number, number>;
 }
 
-/** The copy shaders of state updates: the value's texel into the parameter's texture. */
-const copyShader = (sampler: "sampler2D" | "isampler2D", type: "float" | "int") =>
+/** The copy shaders of state updates: the value's texels into the parameter's texture. */
+const copyShader = (sampler: "sampler2D" | "isampler2D", type: "vec4" | "ivec4") =>
   `${SHADER_HEADER}
 uniform ${sampler} u_src;
 out ${type} o;
-void main() { o = texelFetch(u_src, ivec2(gl_FragCoord.xy), 0).r; }
+void main() { o = texelFetch(u_src, ivec2(gl_FragCoord.xy), 0); }
 `;
 
 /** core's dropout mask: element i kept when the i-th draw of the (salted) stream is ≥ rate. */
 function dropoutMask(task: DropoutMaskTask, salt?: number): Int32Array {
   const rng = createRng(salt === undefined ? task.seed : saltSeed(task.seed, salt));
-  const mask = new Int32Array(task.layout.width * task.layout.height);
+  const mask = new Int32Array(paddedSize(task.layout));
   for (let i = 0; i < task.count; i++) mask[i] = rng.next() >= task.rate ? 1 : 0;
   return mask;
 }
@@ -64,8 +71,8 @@ export async function instantiatePlan(
   });
   const programs = await compilePrograms(ctx, [
     ...plan.kernels.map((k) => ({ name: k.name, fragment: k.fragment })),
-    { name: "update copy (float)", fragment: copyShader("sampler2D", "float") },
-    { name: "update copy (int)", fragment: copyShader("isampler2D", "int") },
+    { name: "update copy (float)", fragment: copyShader("sampler2D", "vec4") },
+    { name: "update copy (int)", fragment: copyShader("isampler2D", "ivec4") },
   ]);
   const copyFloat = programs[plan.kernels.length]!;
   const copyInt = programs[plan.kernels.length + 1]!;
@@ -100,7 +107,17 @@ export async function instantiatePlan(
   const uploadTexture = (slot: number, layout: TextureLayout, data: Float32Array | Int32Array) => {
     gl.bindTexture(gl.TEXTURE_2D, textures[slot]!);
     if (data instanceof Float32Array) {
-      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, layout.width, layout.height, gl.RED, gl.FLOAT, data);
+      gl.texSubImage2D(
+        gl.TEXTURE_2D,
+        0,
+        0,
+        0,
+        layout.width,
+        layout.height,
+        gl.RGBA,
+        gl.FLOAT,
+        data,
+      );
     } else {
       gl.texSubImage2D(
         gl.TEXTURE_2D,
@@ -109,7 +126,7 @@ export async function instantiatePlan(
         0,
         layout.width,
         layout.height,
-        gl.RED_INTEGER,
+        gl.RGBA_INTEGER,
         gl.INT,
         data,
       );
@@ -125,7 +142,7 @@ export async function instantiatePlan(
         { node: b.name },
       );
     }
-    const padded = b.layout.width * b.layout.height;
+    const padded = paddedSize(b.layout);
     let array: Float32Array | Int32Array;
     if (b.dtype === "float32") {
       array = new Float32Array(padded);
@@ -142,26 +159,18 @@ export async function instantiatePlan(
     ctx.check();
     const b = buffer(id);
     const { width } = b.layout;
-    const rows = Math.max(1, Math.ceil(b.size / width));
+    // Only the rows holding the value's texels: a flat array padded to whole rows.
+    const rows = Math.max(1, Math.ceil(Math.ceil(b.size / TEXEL_VALUES) / width));
+    const count = TEXEL_VALUES * width * rows;
     gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffers[b.texture]!);
     let values: Float32Array | Int32Array;
-    if (b.layout.format === "R32F") {
-      const format = gl.getParameter(gl.IMPLEMENTATION_COLOR_READ_FORMAT) as number;
-      const type = gl.getParameter(gl.IMPLEMENTATION_COLOR_READ_TYPE) as number;
-      if (format === gl.RED && type === gl.FLOAT) {
-        values = new Float32Array(width * rows);
-        gl.readPixels(0, 0, width, rows, gl.RED, gl.FLOAT, values);
-      } else {
-        const rgba = new Float32Array(width * rows * 4);
-        gl.readPixels(0, 0, width, rows, gl.RGBA, gl.FLOAT, rgba);
-        values = new Float32Array(width * rows);
-        for (let i = 0; i < values.length; i++) values[i] = rgba[i * 4]!;
-      }
+    // RGBA with FLOAT / INT is the read format every float / int32 color buffer accepts.
+    if (b.layout.format === "RGBA32F") {
+      values = new Float32Array(count);
+      gl.readPixels(0, 0, width, rows, gl.RGBA, gl.FLOAT, values);
     } else {
-      const rgba = new Int32Array(width * rows * 4);
-      gl.readPixels(0, 0, width, rows, gl.RGBA_INTEGER, gl.INT, rgba);
-      values = new Int32Array(width * rows);
-      for (let i = 0; i < values.length; i++) values[i] = rgba[i * 4]!;
+      values = new Int32Array(count);
+      gl.readPixels(0, 0, width, rows, gl.RGBA_INTEGER, gl.INT, values);
     }
     // A lost context reads zeros without an error: check again.
     ctx.check();
@@ -189,7 +198,7 @@ export async function instantiatePlan(
   const copies = plan.updates.map((u) => {
     const param = buffer(u.param);
     const value = buffer(u.value);
-    const int = value.layout.format === "R32I";
+    const int = value.layout.format === "RGBA32I";
     return {
       param,
       value,
@@ -223,7 +232,7 @@ export async function instantiatePlan(
     const scratch = createTexture(ctx, {
       width: 1,
       height: 1,
-      format: prog === copyInt ? "R32I" : "R32F",
+      format: prog === copyInt ? "RGBA32I" : "RGBA32F",
     });
     const fb = gl.createFramebuffer()!;
     gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
@@ -259,7 +268,11 @@ function createTexture(ctx: DriverContext, layout: TextureLayout): WebGLTexture 
   const texture = gl.createTexture()!;
   gl.bindTexture(gl.TEXTURE_2D, texture);
   const format =
-    layout.format === "R32I" ? gl.R32I : ctx.floatFormat === "R16F" ? gl.R16F : gl.R32F;
+    layout.format === "RGBA32I"
+      ? gl.RGBA32I
+      : ctx.floatFormat === "RGBA16F"
+        ? gl.RGBA16F
+        : gl.RGBA32F;
   gl.texStorage2D(gl.TEXTURE_2D, 1, format, layout.width, layout.height);
   gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
   gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);

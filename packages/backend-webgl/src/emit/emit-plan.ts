@@ -1,6 +1,6 @@
 import { type Program, sizeOf } from "@nnc/core";
-import type { GlslEmitter, PrimitiveOp } from "../glsl/emit-context.js";
-import { KERNEL_TABLE } from "../glsl/kernel-table.js";
+import type { GlslEmitter, GlslEmitterVec4, PrimitiveOp } from "../glsl/emit-context.js";
+import { KERNEL_TABLE, VEC4_TABLE } from "../glsl/kernel-table.js";
 import { type BuiltShader, buildShader } from "../glsl/shader-builder.js";
 import {
   type DropoutMaskTask,
@@ -20,6 +20,9 @@ import { assignTextures } from "./assign-textures.js";
 export function emitPlan(
   program: Program,
   table: { readonly [P in PrimitiveOp]: GlslEmitter } = KERNEL_TABLE,
+  vec4Table: { readonly [P in PrimitiveOp]?: GlslEmitterVec4 } = table === KERNEL_TABLE
+    ? VEC4_TABLE
+    : {},
 ): WebglPlan {
   const { graph } = program;
   const layoutOf = (id: number): TextureLayout => {
@@ -27,7 +30,7 @@ export function emitPlan(
     return textureLayout(sizeOf(type.shape), type.dtype);
   };
   const shaders: BuiltShader[] = program.kernels.map((kernel) =>
-    buildShader(program, kernel, table, layoutOf),
+    buildShader(program, kernel, table, layoutOf, vec4Table),
   );
   const { textureOf, textures } = assignTextures(
     program,

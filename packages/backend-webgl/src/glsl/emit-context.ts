@@ -24,6 +24,12 @@ export interface GlslContext {
   local(prefix: string): string;
   /** Declares that the node reads a host-computed mask texture (dropout); returns its sampler. */
   hostMask?(node: Node): string;
+  /**
+   * A `vec4` GLSL expression for texel `texel` (an `int` expression: elements 4·texel …
+   * 4·texel + 3) of `operand`'s float32 texture, or undefined (and nothing declared) when the
+   * operand is computed in this kernel and so has no texture.
+   */
+  readTexel?(operand: number, texel: string): string | undefined;
 }
 
 /**
@@ -31,6 +37,13 @@ export interface GlslContext {
  * that end by returning the node's element `i`.
  */
 export type GlslEmitter = (ctx: GlslContext, node: Node) => string;
+
+/**
+ * A node's 4-wide path: the body of `vec4 n<id>_4(int base)` returning elements base … base + 3
+ * of the node (base a multiple of 4, all four within the value), or undefined when the node's
+ * shapes or dtype do not allow it (the scalar {@link GlslEmitter} is used then).
+ */
+export type GlslEmitterVec4 = (ctx: GlslContext, node: Node) => string | undefined;
 
 /** Composite ops never reach a backend (the compiler decomposes them). */
 export type CompositeOp =

@@ -1,4 +1,5 @@
 import { type Shape, stridesOf } from "@nnc/core";
+import { TEXTURE_ROW, type TextureLayout } from "../plan.js";
 
 // Index arithmetic for shaders: every node is a function of its row-major flat index, so
 // reading an operand means mapping the output's flat index to the operand's (broadcasting,
@@ -97,8 +98,8 @@ export function affineIndex(
     if (stride === 0) return;
     const walk = rowMajor[k]!;
     // The outermost axis needs no modulo, a unit-stride axis no division.
-    let coord = walk === 1 ? `(${index})` : `((${index}) / ${walk})`;
-    if (k > 0) coord = `(${coord} % ${extent})`;
+    let coord = walk === 1 ? `(${index})` : divBy(`(${index})`, walk);
+    if (k > 0) coord = modBy(coord, extent);
     expr = plus(expr, times(coord, stride));
   });
   return expr;
@@ -130,9 +131,42 @@ export function unravel(index: string, shape: Shape, names: readonly string[]): 
   const strides = stridesOf(shape);
   return shape.map((extent, k) => {
     const walk = strides[k]!;
-    let coord = walk === 1 ? index : `${index} / ${walk}`;
-    if (k > 0) coord = `(${coord}) % ${extent}`;
+    let coord = walk === 1 ? index : divBy(index, walk);
+    if (k > 0) coord = modBy(`(${coord})`, extent);
     if (extent === 1) coord = "0";
     return `int ${names[k]} = ${coord};`;
   });
+}
+
+/**
+ * `index / d` for a non-negative `index`: a shift when d is a power of two, because integer
+ * division is slow in software GL (SwiftShader) and on many GPUs.
+ */
+export function divBy(index: string, d: number): string {
+  if (d === 1) return index;
+  return isPowerOfTwo(d) ? `(${index} >> ${Math.log2(d)})` : `(${index} / ${d})`;
+}
+
+/** `index % d` for a non-negative `index`: a mask when d is a power of two. */
+export function modBy(index: string, d: number): string {
+  return isPowerOfTwo(d) ? `(${index} & ${d - 1})` : `(${index} % ${d})`;
+}
+
+function isPowerOfTwo(d: number): boolean {
+  return Number.isInteger(d) && d > 0 && (d & (d - 1)) === 0;
+}
+
+/** The `ivec2` texel coordinate of texel number `texel` (an int expression) in `layout`. */
+export function texelCoord(texel: string, layout: TextureLayout): string {
+  return layout.height === 1
+    ? `ivec2(${texel}, 0)`
+    : `ivec2(${modBy(texel, TEXTURE_ROW)}, ${divBy(texel, TEXTURE_ROW)})`;
+}
+
+/**
+ * Element `index` (a non-negative int expression) of a packed texture: component index & 3 of
+ * texel index >> 2.
+ */
+export function packedFetch(sampler: string, index: string, layout: TextureLayout): string {
+  return `texelFetch(${sampler}, ${texelCoord(`(${index}) >> 2`, layout)}, 0)[(${index}) & 3]`;
 }

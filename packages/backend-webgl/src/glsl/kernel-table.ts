@@ -1,4 +1,4 @@
-import type { GlslEmitter, PrimitiveOp } from "./emit-context.js";
+import type { GlslEmitter, GlslEmitterVec4, PrimitiveOp } from "./emit-context.js";
 import { emitConv2d, emitConv2dBackwardKernel, emitConv2dTranspose } from "./ops/conv.js";
 import { emitElementwise } from "./ops/elementwise.js";
 import {
@@ -10,7 +10,7 @@ import {
   emitSlice,
   emitTranspose,
 } from "./ops/layout.js";
-import { emitMatmul } from "./ops/matmul.js";
+import { emitMatmul, emitMatmulVec4 } from "./ops/matmul.js";
 import { emitDropout } from "./ops/misc.js";
 import {
   emitAvgPool2d,
@@ -87,4 +87,12 @@ export const KERNEL_TABLE: { readonly [P in PrimitiveOp]: GlslEmitter } = {
   scatter_add_spatial: emitScatterAddSpatial,
 
   dropout: emitDropout,
+};
+
+/**
+ * The 4-wide paths (`vec4 n<id>_4(int base)`) the shader builder uses when a kernel's shapes
+ * allow them; every other op computes its fragment's 4 elements one at a time.
+ */
+export const VEC4_TABLE: { readonly [P in PrimitiveOp]?: GlslEmitterVec4 } = {
+  matmul: emitMatmulVec4,
 };

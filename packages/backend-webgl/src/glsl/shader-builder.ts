@@ -1,8 +1,9 @@
 import type { Node, Program, ProgramKernel } from "@nnc/core";
 import { sizeOf } from "@nnc/core";
-import type { TextureLayout } from "../plan.js";
-import type { GlslContext, GlslEmitter, PrimitiveOp } from "./emit-context.js";
-import { glslType } from "./index-math.js";
+import { paddedSize, type TextureLayout } from "../plan.js";
+import type { GlslContext, GlslEmitter, GlslEmitterVec4, PrimitiveOp } from "./emit-context.js";
+import { glslType, packedFetch, texelCoord } from "./index-math.js";
+import { emitElementwise } from "./ops/elementwise.js";
 
 /** The shader header: GLSL ES 3.00 with every type at high precision (float32, int32). */
 export const SHADER_HEADER = [
@@ -25,18 +26,22 @@ export interface BuiltShader {
   readonly maskNode?: Node;
 }
 
-/** The fetch function of an operand read from its texture: element i at (i % W, i / W). */
+/** The fetch function of an operand read from its texture: element i of texel i >> 2. */
 function fetchFunction(id: number, dtype: string, layout: TextureLayout): string {
-  const type = glslType(dtype);
-  const coord =
-    layout.height === 1 ? "ivec2(i, 0)" : `ivec2(i % ${layout.width}, i / ${layout.width})`;
-  return `${type} t${id}(int i) { return texelFetch(u_t${id}, ${coord}, 0).r; }`;
+  return `${glslType(dtype)} t${id}(int i) { return ${packedFetch(`u_t${id}`, "i", layout)}; }`;
+}
+
+/** The whole-texel fetch of a float operand: texel t holds elements 4t … 4t + 3. */
+function texelFunction(id: number, layout: TextureLayout): string {
+  return `vec4 t${id}_4(int t) { return texelFetch(u_t${id}, ${texelCoord("t", layout)}, 0); }`;
 }
 
 /** The {@link GlslContext} of one kernel's shader. */
 class ShaderContext implements GlslContext {
   readonly program: Program;
   readonly inputs: number[] = [];
+  /** Inputs also read a whole texel at a time. */
+  readonly texelInputs = new Set<number>();
   maskNode: Node | undefined;
   readonly #inKernel: ReadonlySet<number>;
   readonly #helpers = new Map<string, string>();
@@ -51,6 +56,14 @@ class ShaderContext implements GlslContext {
     if (this.#inKernel.has(operand)) return `n${operand}(${index})`;
     if (!this.inputs.includes(operand)) this.inputs.push(operand);
     return `t${operand}(${index})`;
+  }
+
+  readTexel(operand: number, texel: string): string | undefined {
+    if (this.#inKernel.has(operand)) return undefined;
+    if (this.program.graph.node(operand).type.dtype !== "float32") return undefined;
+    if (!this.inputs.includes(operand)) this.inputs.push(operand);
+    this.texelInputs.add(operand);
+    return `t${operand}_4(${texel})`;
   }
 
   helper(name: string, code: string): string {
@@ -85,18 +98,33 @@ class ShaderContext implements GlslContext {
  * The fragment shader of one kernel: every node of the kernel becomes `T n<id>(int i)`
  * returning its element i (emitted in kernel order, so callees precede callers), every operand
  * from outside the kernel a texel fetch `T t<id>(int i)`, and `main` writes the last node's
- * element at the fragment's flat index into the output texture.
+ * elements 4·idx … 4·idx + 3 (idx the fragment's texel index) into the output texel.
  */
 export function buildShader(
   program: Program,
   kernel: ProgramKernel,
   table: { readonly [P in PrimitiveOp]: GlslEmitter },
   layoutOf: (node: number) => TextureLayout,
+  vec4Table: { readonly [P in PrimitiveOp]?: GlslEmitterVec4 } = {},
 ): BuiltShader {
   const graph = program.graph;
   const ctx = new ShaderContext(program, new Set(kernel.nodes));
+  const wide = wideNode(program, kernel, table, vec4Table, ctx);
   const functions = kernel.nodes.map((id) => {
     const node = graph.node(id);
+    if (wide?.node.id === id) {
+      // Each fragment computes the node's 4 elements once (in main); the scalar function
+      // hands them out to the epilogue, which reads the node at the fragment's own elements.
+      const type = glslType(node.type.dtype);
+      return [
+        `// %${id} ${node.op} "${node.name}" (4 elements at a time)`,
+        `vec4 n${id}_4(int base) {`,
+        ...wide.body.split("\n").map((l) => `  ${l}`),
+        "}",
+        `vec4 w${id};`,
+        `${type} n${id}(int i) { return w${id}[i & 3]; }`,
+      ].join("\n");
+    }
     const emit = table[node.op as PrimitiveOp];
     if (!emit) throw new Error(`nnc bug: webgl backend: no kernel for ${node.op}`);
     // An empty value's function is never called; its emitter might divide by a zero extent.
@@ -122,14 +150,33 @@ export function buildShader(
   if (ctx.maskNode) uniforms.push(`uniform isampler2D ${MASK_SAMPLER};`);
   const fetches = ctx.inputs.map((id) => {
     const node = graph.node(id);
-    return fetchFunction(id, node.type.dtype, layoutOf(id));
+    const scalar = fetchFunction(id, node.type.dtype, layoutOf(id));
+    return ctx.texelInputs.has(id) ? `${scalar}\n${texelFunction(id, layoutOf(id))}` : scalar;
   });
-  const zero = outType === "float" ? "0.0" : "0";
+  const vecType = outType === "float" ? "vec4" : "ivec4";
+  const size = sizeOf(last.type.shape);
+  // Each fragment writes one texel: elements 4·idx … 4·idx + 3. Only components that some
+  // fragment holds beyond the size (the tail, padding texels) need a bounds check.
+  const lastBase = paddedSize(out) - 4;
+  const components = ["x", "y", "z", "w"].map((c, k) => {
+    const value = `n${last.id}(base${k === 0 ? "" : ` + ${k}`})`;
+    return lastBase + k < size
+      ? `  o.${c} = ${value};`
+      : `  if (base + ${k} < ${size}) o.${c} = ${value};`;
+  });
   const main = [
-    `out ${outType} o;`,
+    `out ${vecType} o;`,
     "void main() {",
-    `  int idx = int(gl_FragCoord.y) * ${out.width} + int(gl_FragCoord.x);`,
-    `  o = idx < ${sizeOf(last.type.shape)} ? n${last.id}(idx) : ${zero};`,
+    `  int base = (int(gl_FragCoord.y) * ${out.width} + int(gl_FragCoord.x)) * 4;`,
+    `  o = ${vecType}(0);`,
+    ...(wide
+      ? [
+          // The size is a multiple of 4 here: only padding texels lie beyond it.
+          `  if (base >= ${size}) return;`,
+          `  w${wide.node.id} = n${wide.node.id}_4(base);`,
+        ]
+      : []),
+    ...components,
     "}",
   ].join("\n");
   const fragment = [
@@ -145,4 +192,32 @@ export function buildShader(
     inputs: ctx.inputs,
     ...(ctx.maskNode && { maskNode: ctx.maskNode }),
   };
+}
+
+/**
+ * The kernel's node computed 4 elements at a time, with its `vec4` body: the one node of the
+ * kernel with a 4-wide emitter that accepts it, of the result's shape, followed only by
+ * elementwise nodes of that shape (which therefore read it at the fragment's own elements).
+ */
+function wideNode(
+  program: Program,
+  kernel: ProgramKernel,
+  table: { readonly [P in PrimitiveOp]: GlslEmitter },
+  vec4Table: { readonly [P in PrimitiveOp]?: GlslEmitterVec4 },
+  ctx: GlslContext,
+): { node: Node; body: string } | undefined {
+  const nodes = kernel.nodes.map((id) => program.graph.node(id));
+  const candidates = nodes.filter((n) => vec4Table[n.op as PrimitiveOp]);
+  if (candidates.length !== 1) return undefined;
+  const node = candidates[0]!;
+  const shape = nodes.at(-1)!.type.shape;
+  const same = (n: Node) =>
+    n.type.shape.length === shape.length && n.type.shape.every((e, d) => e === shape[d]);
+  const after = nodes.slice(nodes.indexOf(node) + 1);
+  if (!same(node) || sizeOf(shape) === 0) return undefined;
+  if (!after.every((n) => same(n) && table[n.op as PrimitiveOp] === emitElementwise)) {
+    return undefined;
+  }
+  const body = vec4Table[node.op as PrimitiveOp]!(ctx, node);
+  return body === undefined ? undefined : { node, body: body.trim() };
 }

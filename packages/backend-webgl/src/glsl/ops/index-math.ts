@@ -1,4 +1,5 @@
 import type { GlslContext } from "../emit-context.js";
+import { divBy, modBy } from "../index-math.js";
 
 // Static index arithmetic for the window and contraction emitters (matmul, conv, pooling):
 // every extent is known at emit time, so sums fold their constants and drop zero terms, and
@@ -125,10 +126,10 @@ export function decodeIndex(
       axes[d] = name;
       break;
     }
-    lines.push(`int ${name} = ${atom(rest)} % ${extent};`);
+    lines.push(`int ${name} = ${modBy(atom(rest), extent)};`);
     axes[d] = name;
     const quotient = ctx.local("q");
-    lines.push(`int ${quotient} = ${atom(rest)} / ${extent};`);
+    lines.push(`int ${quotient} = ${divBy(atom(rest), extent)};`);
     rest = quotient;
   }
   return { lines, axes };

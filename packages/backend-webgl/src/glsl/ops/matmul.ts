@@ -1,4 +1,5 @@
-import type { GlslEmitter } from "../emit-context.js";
+import type { Node } from "@nnc/core";
+import type { GlslContext, GlslEmitter, GlslEmitterVec4 } from "../emit-context.js";
 import { accumulate, decodeIndex, shapeOf, stridesOf, sum, type Term } from "./index-math.js";
 
 /**
@@ -9,16 +10,78 @@ import { accumulate, decodeIndex, shapeOf, stridesOf, sum, type Term } from "./i
  */
 export const emitMatmul: GlslEmitter = (ctx, node) => {
   const [lhs, rhs] = node.inputs as [number, number];
+  const { n, k, lines, aRow, bCol } = rowAndColumn(ctx, node, "i");
+  const int = node.type.dtype === "int32";
+  const acc = ctx.local("acc");
+  lines.push(
+    `${int ? "int" : "float"} ${acc} = ${int ? "0" : "0.0"};`,
+    ...accumulate(ctx, "p", k, acc, (p, offset) => {
+      const left = ctx.read(lhs, sum(offset, [1, aRow], [1, p]));
+      const right = ctx.read(rhs, sum(offset * n, [1, bCol], [n, p]));
+      return `${left} * ${right}`;
+    }),
+    `return ${acc};`,
+  );
+  return lines.join("\n");
+};
+
+/**
+ * The 4-wide matmul for float32 products whose last axis n is a multiple of 4: the 4 elements
+ * base … base + 3 are 4 adjacent columns of one row, so each k reads one texel of B (B[k, c … c+3])
+ * and one element of A; when k is a multiple of 4 too, one texel of A serves 4 k's (A's rows then
+ * start on texel boundaries): 5 texel fetches per 16 multiply-adds instead of 32.
+ */
+export const emitMatmulVec4: GlslEmitterVec4 = (ctx, node) => {
+  const [lhs, rhs] = node.inputs as [number, number];
+  const out = node.type.shape;
+  if (node.type.dtype !== "float32" || out[out.length - 1]! % 4 !== 0 || !ctx.readTexel) {
+    return undefined;
+  }
+  const { n, k, lines, aRow, bCol } = rowAndColumn(ctx, node, "base");
+  // B's texel of row p + offset at columns bCol … bCol + 3 (bCol and n are multiples of 4).
+  const bTexel = (p: string, offset: number) =>
+    ctx.readTexel!(rhs, `(${sum(offset * n, [1, bCol], [n, p])}) >> 2`);
+  if (bTexel("0", 0) === undefined) return undefined;
+  const acc = ctx.local("acc");
+  lines.push(`vec4 ${acc} = vec4(0.0);`);
+  const aTexel = k % 4 === 0 ? ctx.readTexel(lhs, "0") : undefined;
+  if (aTexel !== undefined && k > 0) {
+    const p = ctx.local("p");
+    const a = ctx.local("a");
+    lines.push(
+      `for (int ${p} = 0; ${p} < ${k}; ${p} += 4) {`,
+      `  vec4 ${a} = ${ctx.readTexel(lhs, `(${sum(0, [1, aRow], [1, p])}) >> 2`)};`,
+      `  ${acc} += ${["x", "y", "z", "w"].map((c, q) => `${a}.${c} * ${bTexel(p, q)}`).join(" + ")};`,
+      "}",
+    );
+  } else {
+    lines.push(
+      ...accumulate(ctx, "p", k, acc, (p, offset) => {
+        const left = ctx.read(lhs, sum(offset, [1, aRow], [1, p]));
+        return `${left} * ${bTexel(p, offset)}`;
+      }),
+    );
+  }
+  lines.push(`return ${acc};`);
+  return lines.join("\n");
+};
+
+/**
+ * Decodes flat index `flat` of the product into its batch index, row and column, and declares
+ * `aRow` (A's flat index of the row's first element) and `bCol` (B's flat index of the column's
+ * first element), batch axes broadcast NumPy-style.
+ */
+function rowAndColumn(ctx: GlslContext, node: Node, flat: string) {
+  const [lhs, rhs] = node.inputs as [number, number];
   const a = shapeOf(ctx, lhs);
   const b = shapeOf(ctx, rhs);
   const out = node.type.shape;
   const rank = out.length;
   const n = out[rank - 1]!;
   const k = a[a.length - 1]!;
-  const int = node.type.dtype === "int32";
   const { lines, axes } = decodeIndex(
     ctx,
-    "i",
+    flat,
     out,
     out.map((_, d) => (d === rank - 1 ? "col" : d === rank - 2 ? "row" : "bt")),
   );
@@ -33,17 +96,9 @@ export const emitMatmul: GlslEmitter = (ctx, node) => {
   };
   const aRow = ctx.local("ar");
   const bCol = ctx.local("bc");
-  const acc = ctx.local("acc");
   lines.push(
     `int ${aRow} = ${sum(0, ...batchTerms(a), [k, axes[rank - 2]!])};`,
     `int ${bCol} = ${sum(0, ...batchTerms(b), [1, axes[rank - 1]!])};`,
-    `${int ? "int" : "float"} ${acc} = ${int ? "0" : "0.0"};`,
-    ...accumulate(ctx, "p", k, acc, (p, offset) => {
-      const left = ctx.read(lhs, sum(offset, [1, aRow], [1, p]));
-      const right = ctx.read(rhs, sum(offset * n, [1, bCol], [n, p]));
-      return `${left} * ${right}`;
-    }),
-    `return ${acc};`,
   );
-  return lines.join("\n");
-};
+  return { n, k, lines, aRow, bCol };
+}

@@ -1,6 +1,7 @@
 import { type OpAttrMap, sizeOf } from "@nnc/core";
+import { textureLayout } from "../../plan.js";
 import type { GlslEmitter } from "../emit-context.js";
-import { floatLiteral } from "../index-math.js";
+import { floatLiteral, packedFetch } from "../index-math.js";
 
 // dropout: the mask is core's sequential RNG stream, computed on the host by the driver and
 // uploaded to an int texture (see plan.ts DropoutMaskTask); the shader scales kept elements.
@@ -13,6 +14,6 @@ export const emitDropout: GlslEmitter = (ctx, node) => {
   if (rate === 0 || sizeOf(node.type.shape) === 0) return `return ${x};`;
   if (!ctx.hostMask) throw new Error("nnc bug: webgl backend: dropout needs a host mask");
   const mask = ctx.hostMask(node);
-  const w = Math.min(sizeOf(node.type.shape), 4096);
-  return `return texelFetch(${mask}, ivec2(i % ${w}, i / ${w}), 0).r != 0 ? ${x} * ${floatLiteral(1 / (1 - rate))} : 0.0;`;
+  const layout = textureLayout(sizeOf(node.type.shape), "int32");
+  return `return ${packedFetch(mask, "i", layout)} != 0 ? ${x} * ${floatLiteral(1 / (1 - rate))} : 0.0;`;
 };
