@@ -1,5 +1,10 @@
 import type { GlslEmitter, GlslEmitterVec4, PrimitiveOp } from "./emit-context.js";
-import { emitConv2d, emitConv2dBackwardKernel, emitConv2dTranspose } from "./ops/conv.js";
+import {
+  emitConv2d,
+  emitConv2dBackwardKernel,
+  emitConv2dTranspose,
+  emitConv2dVec4,
+} from "./ops/conv.js";
 import { emitElementwise } from "./ops/elementwise.js";
 import {
   emitBroadcastTo,
@@ -95,4 +100,5 @@ export const KERNEL_TABLE: { readonly [P in PrimitiveOp]: GlslEmitter } = {
  */
 export const VEC4_TABLE: { readonly [P in PrimitiveOp]?: GlslEmitterVec4 } = {
   matmul: emitMatmulVec4,
+  conv2d: emitConv2dVec4,
 };

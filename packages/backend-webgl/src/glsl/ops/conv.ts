@@ -1,11 +1,12 @@
 import type { Conv2dAttrs, Conv2dBackwardKernelAttrs, Conv2dTransposeAttrs } from "@nnc/core";
-import type { GlslEmitter } from "../emit-context.js";
+import type { GlslEmitter, GlslEmitterVec4 } from "../emit-context.js";
 import {
   accumulate,
   bind,
   coveringWindows,
   decodeIndex,
   guarded,
+  indent,
   inRange,
   loop,
   shapeOf,
@@ -201,6 +202,111 @@ export const emitConv2dBackwardKernel: GlslEmitter = (ctx, node) => {
         }),
       );
       return batch;
+    }),
+    `return ${acc};`,
+  );
+  return lines.join("\n");
+};
+
+/**
+ * The 4-wide conv2d for float32 NCHW images whose output and input widths are multiples of 4:
+ * the 4 elements base … base + 3 are 4 adjacent output columns ox … ox + 3 of one (n, o, y) row.
+ * Image rows then start on texel boundaries and ox·sw is a multiple of 4, so for every tap the
+ * texel and component holding each of the 4 input columns are static: per image row and channel
+ * the texels spanning the 4 windows are fetched once (a texel lies wholly inside or outside the
+ * row, so padding is a per-texel check) and each weight is fetched once for the 4 outputs.
+ */
+export const emitConv2dVec4: GlslEmitterVec4 = (ctx, node) => {
+  const [input, kernel] = node.inputs as [number, number];
+  const [, c, h, w] = shapeOf(ctx, input) as [number, number, number, number];
+  const [o, cg, kh, kw] = shapeOf(ctx, kernel) as [number, number, number, number];
+  const [, , ho, wo] = node.type.shape as [number, number, number, number];
+  if (node.type.dtype !== "float32" || wo % 4 !== 0 || w % 4 !== 0 || !ctx.readTexel) {
+    return undefined;
+  }
+  if (ctx.readTexel(input, "0") === undefined) return undefined;
+  const attrs = node.attrs as unknown as Conv2dAttrs;
+  const [sh, sw] = attrs.strides;
+  const [dh, dw] = attrs.dilations;
+  const [[pt], [pl]] = attrs.padding;
+  const og = o / attrs.groups;
+  const { lines, axes } = decodeIndex(ctx, "base", node.type.shape, ["b", "oc", "oy", "ox"]);
+  const [b, oc, oy, ox] = axes as [string, string, string, string];
+  const plane = h * w;
+  const image = bind(ctx, lines, "xb", sum(0, [c * plane, b], [cg * plane, groupOf(oc, og, o)]));
+  const weights = bind(ctx, lines, "wb", sum(0, [cg * kh * kw, oc]));
+  const top = bind(ctx, lines, "y0", sum(-pt, [sh, oy]));
+  // The row's first texel column: ox·sw is a multiple of 4.
+  const column = bind(ctx, lines, "tc", ox === "0" ? "0" : sum(0, [sw, `${ox} >> 2`]));
+  const rowTexels = w / 4;
+  const columnMax = ((wo - 4) * sw) / 4;
+  // Static offsets (in elements, from ox·sw) of tap kj's input for output ox + q.
+  const offset = (kj: number, q: number) => -pl + kj * dw + q * sw;
+  const first = Math.floor(offset(0, 0) / 4);
+  const last = Math.floor(offset(kw - 1, 3) / 4);
+  const acc = ctx.local("acc");
+  lines.push(`vec4 ${acc} = vec4(0.0);`);
+  const rowMax = (ho - 1) * sh - pt + (kh - 1) * dh;
+  // With 4 channels a step, the step's 4·kh·kw weights are kh·kw whole texels.
+  const step = cg % 4 === 0 && ctx.readTexel(kernel, "0") !== undefined ? 4 : 1;
+  const taps = kh * kw;
+  lines.push(
+    ...loop(ctx, "ci", cg / step, (cv) => {
+      const channel: string[] = [];
+      const kernelStep = bind(ctx, channel, "wc", sum(0, [1, weights], [taps * step, cv]));
+      const packed: string[] = [];
+      if (step === 4) {
+        const texel = bind(ctx, channel, "wt", `${kernelStep} >> 2`);
+        for (let t = 0; t < taps; t++) {
+          const name = ctx.local("wv");
+          channel.push(`vec4 ${name} = ${ctx.readTexel!(kernel, sum(t, [1, texel]))};`);
+          packed.push(name);
+        }
+      }
+      const weight = (e: number) =>
+        step === 4
+          ? `${packed[e >> 2]}.${"xyzw"[e & 3]}`
+          : ctx.read(kernel, sum(e, [1, kernelStep]));
+      for (let s = 0; s < step; s++) {
+        const imageChannel = bind(
+          ctx,
+          channel,
+          "xc",
+          sum(s * plane, [1, image], [step * plane, cv]),
+        );
+        for (let ki = 0; ki < kh; ki++) {
+          const body: string[] = [];
+          const iy = bind(ctx, body, "iy", sum(0, [1, top], [dh, String(ki)]));
+          const row: string[] = [];
+          const rowTexel = bind(
+            ctx,
+            row,
+            "xt",
+            `((${sum(0, [1, imageChannel], [w, iy])}) >> 2) + ${column}`,
+          );
+          const texels = new Map<number, string>();
+          for (let r = first; r <= last; r++) {
+            const name = ctx.local("x");
+            const fetch = ctx.readTexel!(input, sum(r, [1, rowTexel]));
+            const check = inRange(sum(r, [1, column]), r, columnMax + r, rowTexels);
+            row.push(
+              `vec4 ${name} = ${check === "true" ? fetch : `${check} ? ${fetch} : vec4(0.0)`};`,
+            );
+            texels.set(r, name);
+          }
+          for (let kj = 0; kj < kw; kj++) {
+            const parts = [0, 1, 2, 3].map((q) => {
+              const off = offset(kj, q);
+              const r = Math.floor(off / 4);
+              return `${texels.get(r)}.${"xyzw"[off - 4 * r]}`;
+            });
+            row.push(`${acc} += vec4(${parts.join(", ")}) * ${weight(s * taps + ki * kw + kj)};`);
+          }
+          body.push(...guarded(inRange(iy, -pt, rowMax, h), row));
+          channel.push("{", ...indent(body), "}");
+        }
+      }
+      return channel;
     }),
     `return ${acc};`,
   );
