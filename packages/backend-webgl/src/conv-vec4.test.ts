@@ -6,8 +6,9 @@ import { webgl } from "./index.js";
 import { mismatch } from "./test-support.js";
 
 // The 4-wide conv2d (4 adjacent output columns per fragment, input rows read a texel at a time,
-// weights a texel per 4 channels when the group has a multiple of 4 channels): geometries
-// against core's float64 reference, and which kernels take the path.
+// weights a texel per 4 channels when the group has a multiple of 4 channels) and the
+// shared-loop 4-wide path for other widths: geometries against core's float64 reference, and
+// which kernels take which path.
 
 /** Seeded float32 data in [-1, 1). */
 function data(size: number, seed: number): number[] {
@@ -21,7 +22,7 @@ interface Case {
   readonly strides?: readonly [number, number];
   readonly dilations?: readonly [number, number];
   readonly groups?: number;
-  /** Whether the kernel takes the 4-wide path. */
+  /** Whether the kernel takes the row-aligned 4-wide path (else the shared-loop one). */
   readonly wide: boolean;
   /** Whether the weights are read a texel at a time. */
   readonly texelWeights?: boolean;
@@ -54,10 +55,21 @@ describe("4-wide conv2d", () => {
     { x: [1, 4, 16, 16], w: [4, 4, 3, 3], pad: [1, 0, 1, 1], strides: [2, 2], wide: true },
     { x: [1, 2, 12, 20], w: [3, 2, 2, 3], pad: [2, 2, 3, 3], dilations: [2, 3], wide: true },
     { x: [1, 8, 8, 8], w: [6, 4, 3, 3], pad: [1, 1, 1, 1], groups: 2, wide: true },
-    // Input width not a multiple of 4 (9, 10), output width not a multiple of 4: generic path.
+    // Input width not a multiple of 4 (9, 10), output width not a multiple of 4: the shared-loop
+    // 4-wide path (one weight fetch for the 4 outputs), planes of 64, 80 and 16 elements.
     { x: [1, 2, 9, 9], w: [2, 2, 2, 2], pad: [0, 0, 0, 0], wide: false },
     { x: [1, 2, 10, 10], w: [3, 2, 3, 3], pad: [1, 1, 3, 3], wide: false },
     { x: [1, 2, 6, 6], w: [3, 2, 3, 3], pad: [0, 0, 0, 0], wide: false },
+    // 5×7 output planes: texels span two planes (the scalar fallback), the last texel is partial.
+    {
+      x: [1, 4, 9, 7],
+      w: [4, 2, 3, 2],
+      pad: [1, 0, 2, 1],
+      strides: [2, 1],
+      dilations: [1, 2],
+      groups: 2,
+      wide: false,
+    },
   ];
   for (const c of cases) {
     const what = `x [${c.x}] w [${c.w}] pad [${c.pad}] strides [${c.strides ?? [1, 1]}] dilations [${c.dilations ?? [1, 1]}] groups ${c.groups ?? 1}`;
@@ -67,7 +79,8 @@ describe("4-wide conv2d", () => {
       const feeds = { x: data(size(c.x), 1), w: data(size(c.w), 2) };
       const exe = await compile(graph, { backend: webgl() });
       const kernel = emitPlan(exe.program).kernels.find((k) => k.fragment.includes(" conv2d "))!;
-      expect(/vec4 n\d+_4\(int base\)/.test(kernel.fragment)).toBe(c.wide);
+      expect(kernel.fragment).toMatch(/vec4 n\d+_4\(int base\)/);
+      expect(/float cv\d+\(int i\)/.test(kernel.fragment)).toBe(!c.wide);
       if (c.texelWeights !== undefined) {
         expect(/t1_4\(/.test(kernel.fragment)).toBe(c.texelWeights);
       }

@@ -249,8 +249,9 @@ describe("webgl driver", () => {
           ? {}
           : getExtension(name);
     const g = new GraphBuilder("half");
-    // 12 values: 3 RGBA texels.
-    g.output("y", g.neg(g.input("x", [12])));
+    // 20 values: 5 RGBA texels, a 4×2 texture (the smallest power-of-two width whose square
+    // holds them).
+    g.output("y", g.neg(g.input("x", [20])));
     const graph = g.build();
     const refused = await compile(graph, { backend: webgl({ canvas: halfOnly }) }).catch(
       (e: unknown) => e,
@@ -268,7 +269,7 @@ describe("webgl driver", () => {
     );
     expect(isNncError(tooBig) && tooBig.code).toBe("NNC4006");
     expect((tooBig as Error).message).toMatch(
-      /input "x" needs a 3×1 texture, beyond this device's MAX_TEXTURE_SIZE 2/,
+      /input "x" needs a 4×2 texture, beyond this device's MAX_TEXTURE_SIZE 2/,
     );
   });
   it("runs several executables on one shared canvas", async () => {

@@ -1,6 +1,6 @@
 import type { DType } from "@nnc/core";
 
-/** Texels per texture row: a power of two, so texel t sits at (t & (W − 1), t >> 12). */
+/** The widest texture row: every device's MAX_TEXTURE_SIZE is at least 4096. */
 export const TEXTURE_ROW = 4096;
 
 /** Values per texel: every texture is RGBA, element i in component i & 3 of texel i >> 2. */
@@ -13,7 +13,10 @@ export const TEXEL_VALUES = 4;
  * exact. A flat typed array padded to 4·width·height uploads and reads back as it is.
  */
 export interface TextureLayout {
-  /** Texels per row: the texel count when it fits one row, else {@link TEXTURE_ROW}. */
+  /**
+   * Texels per row: the smallest power of two whose square holds every texel (at most
+   * {@link TEXTURE_ROW}), so texel t sits at (t & (W − 1), t >> log2 W).
+   */
   readonly width: number;
   readonly height: number;
   readonly format: "RGBA32F" | "RGBA32I";
@@ -22,7 +25,11 @@ export interface TextureLayout {
 /** The layout of a buffer of `size` elements of `dtype`: ceil(size / 4) texels. */
 export function textureLayout(size: number, dtype: DType): TextureLayout {
   const texels = Math.ceil(size / TEXEL_VALUES);
-  const width = Math.max(1, Math.min(texels, TEXTURE_ROW));
+  // A near-square texture, not one long row: SwiftShader shades 2×2 quads and splits a draw
+  // between threads by rows, so a 4096×1 target wastes half of each quad and runs on one thread
+  // (W1's first matmul, 64×784·784×256: 87 ms as 4096×1, ~25 ms as 64×64).
+  let width = 1;
+  while (width * width < texels && width < TEXTURE_ROW) width *= 2;
   return {
     width,
     height: Math.max(1, Math.ceil(texels / width)),

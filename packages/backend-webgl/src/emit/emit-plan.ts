@@ -96,7 +96,13 @@ function replacer(_key: string, value: unknown): unknown {
 
 /** The emitted module's source: `export default <JSON of the plan>;`. */
 export function planSource(plan: WebglPlan): string {
-  return `${MODULE_PREFIX}${JSON.stringify(plan, replacer)};\n`;
+  // U+2028/U+2029 are legal in JSON strings but line terminators to older JavaScript parsers
+  // and many tools: escape them, so user names never break the module's text.
+  const json = JSON.stringify(plan, replacer).replace(
+    /[\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16)}`,
+  );
+  return `${MODULE_PREFIX}${json};\n`;
 }
 
 /** The plan back from an emitted module's source (JSON.parse, no evaluation). */

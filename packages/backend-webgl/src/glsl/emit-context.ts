@@ -40,8 +40,10 @@ export type GlslEmitter = (ctx: GlslContext, node: Node) => string;
 
 /**
  * A node's 4-wide path: the body of `vec4 n<id>_4(int base)` returning elements base … base + 3
- * of the node (base a multiple of 4, all four within the value), or undefined when the node's
- * shapes or dtype do not allow it (the scalar {@link GlslEmitter} is used then).
+ * of the node (base a multiple of 4 and within the value; when the size is not a multiple of 4
+ * the last texel's components past the size are never written, so the emitter must only keep
+ * its reads in bounds), or undefined when the node's shapes or dtype do not allow it (the
+ * scalar {@link GlslEmitter} is used then).
  */
 export type GlslEmitterVec4 = (ctx: GlslContext, node: Node) => string | undefined;
 

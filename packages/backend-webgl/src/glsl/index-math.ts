@@ -1,5 +1,5 @@
 import { type Shape, stridesOf } from "@nnc/core";
-import { TEXTURE_ROW, type TextureLayout } from "../plan.js";
+import type { TextureLayout } from "../plan.js";
 
 // Index arithmetic for shaders: every node is a function of its row-major flat index, so
 // reading an operand means mapping the output's flat index to the operand's (broadcasting,
@@ -160,7 +160,7 @@ function isPowerOfTwo(d: number): boolean {
 export function texelCoord(texel: string, layout: TextureLayout): string {
   return layout.height === 1
     ? `ivec2(${texel}, 0)`
-    : `ivec2(${modBy(texel, TEXTURE_ROW)}, ${divBy(texel, TEXTURE_ROW)})`;
+    : `ivec2(${modBy(texel, layout.width)}, ${divBy(texel, layout.width)})`;
 }
 
 /**

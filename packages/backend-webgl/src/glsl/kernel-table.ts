@@ -1,10 +1,7 @@
 import type { GlslEmitter, GlslEmitterVec4, PrimitiveOp } from "./emit-context.js";
-import {
-  emitConv2d,
-  emitConv2dBackwardKernel,
-  emitConv2dTranspose,
-  emitConv2dVec4,
-} from "./ops/conv.js";
+import { emitConv2d, emitConv2dBackwardKernel, emitConv2dTranspose } from "./ops/conv.js";
+import { emitConv2dBackwardKernelVec4, emitConv2dTransposeVec4 } from "./ops/conv-grad-vec4.js";
+import { emitConv2dAnyVec4 } from "./ops/conv-shared-vec4.js";
 import { emitElementwise } from "./ops/elementwise.js";
 import {
   emitBroadcastTo,
@@ -100,5 +97,7 @@ export const KERNEL_TABLE: { readonly [P in PrimitiveOp]: GlslEmitter } = {
  */
 export const VEC4_TABLE: { readonly [P in PrimitiveOp]?: GlslEmitterVec4 } = {
   matmul: emitMatmulVec4,
-  conv2d: emitConv2dVec4,
+  conv2d: emitConv2dAnyVec4,
+  conv2d_backward_kernel: emitConv2dBackwardKernelVec4,
+  conv2d_transpose: emitConv2dTransposeVec4,
 };

@@ -117,7 +117,7 @@ export function buildShader(
       // hands them out to the epilogue, which reads the node at the fragment's own elements.
       const type = glslType(node.type.dtype);
       return [
-        `// %${id} ${node.op} "${node.name}" (4 elements at a time)`,
+        `// %${id} ${node.op} ${commentText(node.name)} (4 elements at a time)`,
         `vec4 n${id}_4(int base) {`,
         ...wide.body.split("\n").map((l) => `  ${l}`),
         "}",
@@ -134,7 +134,7 @@ export function buildShader(
         : emit(ctx, node).trim();
     const lines = body.split("\n").map((l) => `  ${l}`);
     return [
-      `// %${id} ${node.op} "${node.name}"`,
+      `// %${id} ${node.op} ${commentText(node.name)}`,
       `${glslType(node.type.dtype)} n${id}(int i) {`,
       ...lines,
       "}",
@@ -171,7 +171,8 @@ export function buildShader(
     `  o = ${vecType}(0);`,
     ...(wide
       ? [
-          // The size is a multiple of 4 here: only padding texels lie beyond it.
+          // Texels wholly beyond the size are padding; a partial last texel's extra components
+          // are not written (the checks below).
           `  if (base >= ${size}) return;`,
           `  w${wide.node.id} = n${wide.node.id}_4(base);`,
         ]
@@ -220,4 +221,16 @@ function wideNode(
   }
   const body = vec4Table[node.op as PrimitiveOp]!(ctx, node);
   return body === undefined ? undefined : { node, body: body.trim() };
+}
+
+/**
+ * A node name as GLSL comment text: quoted like JSON, with everything outside printable ASCII
+ * escaped, because GLSL's character set is ASCII and a stray line break or a trailing backslash
+ * (a line continuation) would turn the rest of a user's name into shader code.
+ */
+export function commentText(name: string): string {
+  return JSON.stringify(name).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

@@ -24,7 +24,7 @@ import {
 // Bounds checks are emitted only where the static geometry can leave the image.
 
 /** Integer division of a channel index by a group size, or "0" when there is one group. */
-function groupOf(channel: string, perGroup: number, total: number): string {
+export function groupOf(channel: string, perGroup: number, total: number): string {
   return perGroup === total || channel === "0" ? "0" : `${channel} / ${perGroup}`;
 }
 

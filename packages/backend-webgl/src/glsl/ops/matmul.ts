@@ -46,12 +46,20 @@ export const emitMatmulVec4: GlslEmitterVec4 = (ctx, node) => {
   lines.push(`vec4 ${acc} = vec4(0.0);`);
   const aTexel = k % 4 === 0 ? ctx.readTexel(lhs, "0") : undefined;
   if (aTexel !== undefined && k > 0) {
+    // Texel indices stepped directly (A's row and B's column start on texel boundaries): no
+    // shifts in the loop, and B's 4 rows are fixed offsets of one index.
     const p = ctx.local("p");
     const a = ctx.local("a");
+    const ta = ctx.local("ta");
+    const tb = ctx.local("tb");
+    const rowTexels = n / 4;
     lines.push(
-      `for (int ${p} = 0; ${p} < ${k}; ${p} += 4) {`,
-      `  vec4 ${a} = ${ctx.readTexel(lhs, `(${sum(0, [1, aRow], [1, p])}) >> 2`)};`,
-      `  ${acc} += ${["x", "y", "z", "w"].map((c, q) => `${a}.${c} * ${bTexel(p, q)}`).join(" + ")};`,
+      `int ${ta} = ${aRow} >> 2;`,
+      `int ${tb} = ${bCol} >> 2;`,
+      `for (int ${p} = 0; ${p} < ${k / 4}; ${p}++) {`,
+      `  vec4 ${a} = ${ctx.readTexel(lhs, `${ta} + ${p}`)};`,
+      `  ${acc} += ${["x", "y", "z", "w"].map((c, q) => `${a}.${c} * ${ctx.readTexel!(rhs, q === 0 ? tb : `${tb} + ${q * rowTexels}`)}`).join(" + ")};`,
+      `  ${tb} += ${4 * rowTexels};`,
       "}",
     );
   } else {

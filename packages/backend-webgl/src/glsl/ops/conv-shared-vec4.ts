@@ -1,0 +1,146 @@
+import type { Conv2dAttrs, Node } from "@nnc/core";
+import type { GlslContext, GlslEmitter, GlslEmitterVec4 } from "../emit-context.js";
+import { emitConv2d, emitConv2dVec4, groupOf } from "./conv.js";
+import { bind, decodeIndex, guarded, inRange, loop, shapeOf, sum } from "./index-math.js";
+
+// conv2d's 4-wide path for any geometry: a fragment's 4 elements run one loop and share each
+// weight fetch (conv.ts has the scalar gather and the row-aligned 4-wide path).
+
+/** conv2d's 4-wide path: the row-aligned one where the widths allow it, else the shared loop. */
+export const emitConv2dAnyVec4: GlslEmitterVec4 = (ctx, node) =>
+  emitConv2dVec4(ctx, node) ?? emitConv2dSharedVec4(ctx, node);
+
+/**
+ * The 4-wide conv2d for any geometry (the row-aligned {@link emitConv2dVec4} needs input and
+ * output widths that are multiples of 4): the 4 response elements base … base + 3 (clamped to
+ * the last element at the tail) usually lie in one `(n, o)` plane, so per tap and channel one
+ * weight fetch serves all 4 and each element fetches its own input pixel: 5 fetches per 4
+ * multiply-adds instead of 8. A texel spanning two planes falls back to the scalar gather.
+ */
+export const emitConv2dSharedVec4: GlslEmitterVec4 = (ctx, node) => {
+  if (node.type.dtype !== "float32") return undefined;
+  const [input, kernel] = node.inputs as [number, number];
+  const [, c, h, w] = shapeOf(ctx, input) as [number, number, number, number];
+  const [o, cg, kh, kw] = shapeOf(ctx, kernel) as [number, number, number, number];
+  const shape = node.type.shape as [number, number, number, number];
+  const [, , ho, wo] = shape;
+  const attrs = node.attrs as unknown as Conv2dAttrs;
+  const [sh, sw] = attrs.strides;
+  const [dh, dw] = attrs.dilations;
+  const [[pt], [pl]] = attrs.padding;
+  const og = o / attrs.groups;
+  const plane = h * w;
+  const { lines, decoded } = fourElements(ctx, node, emitConv2d, "cv", ["b", "oc", "oy", "ox"]);
+  const [b, oc] = decoded[0]!;
+  const image = bind(ctx, lines, "xb", sum(0, [c * plane, b], [cg * plane, groupOf(oc, og, o)]));
+  const weights = bind(ctx, lines, "wb", sum(0, [cg * kh * kw, oc]));
+  const top = decoded.map(([, , oy]) => bind(ctx, lines, "y0", sum(-pt, [sh, oy])));
+  const left = decoded.map(([, , , ox]) => bind(ctx, lines, "x0", sum(-pl, [sw, ox])));
+  const acc = ctx.local("acc");
+  lines.push(`vec4 ${acc} = vec4(0.0);`);
+  const rowMax = (ho - 1) * sh - pt + (kh - 1) * dh;
+  const colMax = (wo - 1) * sw - pl + (kw - 1) * dw;
+  lines.push(
+    ...loop(ctx, "ki", kh, (ki) => {
+      const row: string[] = [];
+      const rowOk = top.map((t) =>
+        flag(ctx, row, "ry", inRange(`(${sum(0, [1, t], [dh, ki])})`, -pt, rowMax, h)),
+      );
+      const imageRow = top.map((t) =>
+        bind(ctx, row, "xr", sum(0, [1, image], [w, t], [w * dh, ki])),
+      );
+      const kernelRow = bind(ctx, row, "wr", sum(0, [1, weights], [kw, ki]));
+      row.push(
+        ...loop(ctx, "kj", kw, (kj) => {
+          const tap: string[] = [];
+          const valid = left.map((l, k) => {
+            const col = inRange(`(${sum(0, [1, l], [dw, kj])})`, -pl, colMax, w);
+            return flag(
+              ctx,
+              tap,
+              "v",
+              [rowOk[k]!, col].filter((t) => t !== "true").join(" && ") || "true",
+            );
+          });
+          const offsets = left.map((l, k) =>
+            bind(ctx, tap, "xo", sum(0, [1, imageRow[k]!], [1, l], [dw, kj])),
+          );
+          const ko = bind(ctx, tap, "ko", sum(0, [1, kernelRow], [1, kj]));
+          const inner = loop(ctx, "ci", cg, (ci) => {
+            const wt = ctx.local("wt");
+            return [
+              `float ${wt} = ${ctx.read(kernel, sum(0, [1, ko], [kh * kw, ci]))};`,
+              ...COMPONENTS.flatMap((comp, k) =>
+                guarded(valid[k]!, [
+                  `${acc}.${comp} += ${ctx.read(input, sum(0, [1, offsets[k]!], [plane, ci]))} * ${wt};`,
+                ]),
+              ),
+            ];
+          });
+          tap.push(...guarded(anyOf(valid), inner));
+          return tap;
+        }),
+      );
+      return row;
+    }),
+    `return ${acc};`,
+  );
+  return lines.join("\n");
+};
+
+const COMPONENTS = ["x", "y", "z", "w"] as const;
+
+/**
+ * The 4 elements base … base + 3 of an NCHW-like node (clamped to its last element at the tail),
+ * decoded into `prefixes` axes, and an early return through the scalar gather `scalar` (declared
+ * as helper `<name><id>`) when they do not share their first two axes.
+ */
+function fourElements(
+  ctx: GlslContext,
+  node: Node,
+  scalar: GlslEmitter,
+  name: string,
+  prefixes: readonly [string, string, string, string],
+): { lines: string[]; decoded: [string, string, string, string][] } {
+  const shape = node.type.shape;
+  const size = shape.reduce((a, b) => a * b, 1);
+  const body = scalar(ctx, node)
+    .split("\n")
+    .map((l) => `  ${l}`);
+  const fallback = ctx.helper(
+    `${name}${node.id}`,
+    [`float ${name}${node.id}(int i) {`, ...body, "}"].join("\n"),
+  );
+  const lines: string[] = [];
+  const elements = COMPONENTS.map((_, k) =>
+    bind(
+      ctx,
+      lines,
+      "e",
+      k === 0 ? "base" : size % 4 === 0 ? `base + ${k}` : `min(base + ${k}, ${size - 1})`,
+    ),
+  );
+  const decoded = elements.map((e) => {
+    const d = decodeIndex(ctx, e, shape, prefixes);
+    lines.push(...d.lines);
+    return d.axes as [string, string, string, string];
+  });
+  const outer = (k: number) => sum(0, [shape[1]!, decoded[k]![0]!], [1, decoded[k]![1]!]);
+  lines.push(
+    `if (${outer(0)} != ${outer(3)}) return vec4(${elements.map((e) => `${fallback}(${e})`).join(", ")});`,
+  );
+  return { lines, decoded };
+}
+
+/** A `bool` local holding `condition`, or `"true"` when the condition is statically true. */
+function flag(ctx: GlslContext, lines: string[], prefix: string, condition: string): string {
+  if (condition === "true") return "true";
+  const name = ctx.local(prefix);
+  lines.push(`bool ${name} = ${condition};`);
+  return name;
+}
+
+/** `a || b || …`, or `"true"` when any is statically true. */
+function anyOf(conditions: readonly string[]): string {
+  return conditions.includes("true") ? "true" : conditions.join(" || ");
+}
