@@ -1,4 +1,4 @@
-import type { Node, OpName, Program } from "@nnc/core";
+import type { CompositeOpName, Node, PrimitiveOpName, Program } from "@nnc/core";
 
 /**
  * How generated code addresses a value: the typed-array view of the arena holding it (`F`:
@@ -44,21 +44,7 @@ export type ScalarExpression = (
 ) => string;
 
 /** Composite ops never reach a backend (the compiler decomposes them). */
-export type CompositeOp =
-  | "swish"
-  | "gelu"
-  | "mean"
-  | "log_sum_exp"
-  | "flatten"
-  | "squeeze"
-  | "expand_dims"
-  | "dense"
-  | "batch_norm"
-  | "softmax"
-  | "log_softmax"
-  | "mse"
-  | "softmax_cross_entropy"
-  | "binary_cross_entropy";
+export type CompositeOp = CompositeOpName;
 
 /** The primitive ops a backend implements. */
-export type PrimitiveOp = Exclude<OpName, CompositeOp>;
+export type PrimitiveOp = PrimitiveOpName;

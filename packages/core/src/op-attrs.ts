@@ -90,6 +90,32 @@ export interface OpAttrMap {
 /** The name of an op with a record in the registry. */
 export type OpName = keyof OpAttrMap;
 
+/**
+ * The composite ops: defined by a decomposition into other ops, expanded by the compiler before
+ * a backend sees a program (a registry test keeps this list equal to the records' `kind`).
+ */
+export type CompositeOpName =
+  | "swish"
+  | "gelu"
+  | "mean"
+  | "log_sum_exp"
+  | "flatten"
+  | "squeeze"
+  | "expand_dims"
+  | "dense"
+  | "batch_norm"
+  | "softmax"
+  | "log_softmax"
+  | "mse"
+  | "softmax_cross_entropy"
+  | "binary_cross_entropy";
+
+/**
+ * The primitive ops: what a backend implements. A mapped type over it (`{ [P in
+ * PrimitiveOpName]: Kernel }`) makes a backend stop compiling when core gains a primitive.
+ */
+export type PrimitiveOpName = Exclude<OpName, CompositeOpName>;
+
 /** Attributes of an op that takes none. */
 export type NoAttrs = Readonly<Record<string, never>>;
 

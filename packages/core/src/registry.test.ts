@@ -4,7 +4,7 @@ import { evaluateAll } from "./evaluate.js";
 import { expandComposites } from "./expand-composites.js";
 import type { Graph } from "./graph.js";
 import { GraphBuilder } from "./graph-builder.js";
-import type { OpName } from "./op-attrs.js";
+import type { CompositeOpName, OpName } from "./op-attrs.js";
 import type { OpSample } from "./op-samples.js";
 import { printGraph } from "./print-graph.js";
 import { createRng, hashString, randomData } from "./random.js";
@@ -138,4 +138,28 @@ describe.each(OP_NAMES)("%s", (op) => {
       }
     });
   }
+});
+
+describe("the composite/primitive split", () => {
+  it("CompositeOpName lists exactly the records of kind composite", () => {
+    // A Record over the type: a missing or extra key does not compile.
+    const composites: Record<CompositeOpName, true> = {
+      swish: true,
+      gelu: true,
+      mean: true,
+      log_sum_exp: true,
+      flatten: true,
+      squeeze: true,
+      expand_dims: true,
+      dense: true,
+      batch_norm: true,
+      softmax: true,
+      log_softmax: true,
+      mse: true,
+      softmax_cross_entropy: true,
+      binary_cross_entropy: true,
+    };
+    const fromRecords = OP_NAMES.filter((op) => opDef(op).kind === "composite");
+    expect([...fromRecords].sort()).toEqual(Object.keys(composites).sort());
+  });
 });

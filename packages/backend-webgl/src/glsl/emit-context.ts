@@ -1,4 +1,4 @@
-import type { Node, OpName, Program } from "@nnc/core";
+import type { CompositeOpName, Node, PrimitiveOpName, Program } from "@nnc/core";
 
 /**
  * What an op emitter can use while generating the GLSL function of one node. In a kernel's
@@ -48,21 +48,7 @@ export type GlslEmitter = (ctx: GlslContext, node: Node) => string;
 export type GlslEmitterVec4 = (ctx: GlslContext, node: Node) => string | undefined;
 
 /** Composite ops never reach a backend (the compiler decomposes them). */
-export type CompositeOp =
-  | "swish"
-  | "gelu"
-  | "mean"
-  | "log_sum_exp"
-  | "flatten"
-  | "squeeze"
-  | "expand_dims"
-  | "dense"
-  | "batch_norm"
-  | "softmax"
-  | "log_softmax"
-  | "mse"
-  | "softmax_cross_entropy"
-  | "binary_cross_entropy";
+export type CompositeOp = CompositeOpName;
 
 /** The primitive ops a backend implements. */
-export type PrimitiveOp = Exclude<OpName, CompositeOp>;
+export type PrimitiveOp = PrimitiveOpName;
