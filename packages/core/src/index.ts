@@ -12,6 +12,7 @@ export * from "./layers.js";
 export * from "./op-attrs.js";
 export * from "./op-def.js";
 export * from "./op-samples.js";
+export { ERF_COEFFICIENTS } from "./ops/erf-coefficients.js";
 export * from "./print-graph.js";
 export * from "./random.js";
 export * from "./registry.js";

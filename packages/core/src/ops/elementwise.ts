@@ -13,6 +13,7 @@ import {
 import { formatShape, type Shape, type TensorType, tryBroadcastShapes } from "../shape.js";
 import type { Value } from "../value.js";
 import { addTangents, scaleJvp, unbroadcast } from "./ad-util.js";
+import { ERF_COEFFICIENTS } from "./erf-coefficients.js";
 import { mapBroadcast, mapUnary } from "./ref-util.js";
 
 // Elementwise ops: unary math and activations, binary arithmetic with NumPy broadcasting,
@@ -48,30 +49,15 @@ export type ElementwiseOp = UnaryOp | ArithmeticOp | ComparisonOp | "select" | "
 
 // ---- numerics ---------------------------------------------------------------------------------
 
-// W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969),
-// as in Netlib's CALERF: erf on |x| ≤ 0.46875, erfc·e^{x²} on (0.46875, 4] and on (4, ∞). The
-// published 18-digit coefficients are written as the float64 values they round to.
-const ERF_A = [
-  3.1611237438705655, 113.86415415105016, 377.485237685302, 3209.3775891384694, 0.18577770618460315,
-];
-const ERF_B = [23.601290952344122, 244.02463793444417, 1282.6165260773723, 2844.236833439171];
-const ERFC_C = [
-  0.5641884969886701, 8.883149794388377, 66.11919063714163, 298.6351381974001, 881.952221241769,
-  1712.0476126340707, 2051.0783778260716, 1230.3393547979972, 2.1531153547440383e-8,
-];
-const ERFC_D = [
-  15.744926110709835, 117.6939508913125, 537.1811018620099, 1621.3895745666903, 3290.7992357334597,
-  4362.619090143247, 3439.3676741437216, 1230.3393548037495,
-];
-const ERFC_P = [
-  0.30532663496123236, 0.36034489994980445, 0.12578172611122926, 0.016083785148742275,
-  0.0006587491615298378, 0.016315387137302097,
-];
-const ERFC_Q = [
-  2.568520192289822, 1.8729528499234604, 0.5279051029514285, 0.06051834131244132,
-  0.0023352049762686918,
-];
-const ONE_OVER_SQRT_PI = 0.5641895835477563;
+const {
+  a: ERF_A,
+  b: ERF_B,
+  c: ERFC_C,
+  d: ERFC_D,
+  p: ERFC_P,
+  q: ERFC_Q,
+  oneOverSqrtPi: ONE_OVER_SQRT_PI,
+} = ERF_COEFFICIENTS;
 // Beyond this erfc(x) underflows to 0 in float64.
 const ERFC_ZERO_BEYOND = 26.543;
 
