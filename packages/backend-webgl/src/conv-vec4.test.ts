@@ -3,12 +3,13 @@ import { createRng, evaluate, type Graph, GraphBuilder, randomData } from "@nnc/
 import { describe, expect, it } from "vitest";
 import { emitPlan } from "./emit/emit-plan.js";
 import { webgl } from "./index.js";
-import { mismatch } from "./test-support.js";
+import { mismatch, planWithoutSplits, runPlan } from "./test-support.js";
 
 // The 4-wide conv2d (4 adjacent output columns per fragment, input rows read a texel at a time,
 // weights a texel per 4 channels when the group has a multiple of 4 channels) and the
 // shared-loop 4-wide path for other widths: geometries against core's float64 reference, and
-// which kernels take which path.
+// which kernels take which path. Each case also runs the default plan, where the row-aligned
+// path computes several output channels per fragment into several render targets.
 
 /** Seeded float32 data in [-1, 1). */
 function data(size: number, seed: number): number[] {
@@ -26,6 +27,8 @@ interface Case {
   readonly wide: boolean;
   /** Whether the weights are read a texel at a time. */
   readonly texelWeights?: boolean;
+  /** Render targets of the default plan's multi-target path (output channels per fragment). */
+  readonly lanes?: number;
 }
 
 /** y = relu(conv2d(x, w) + 1): a conv kernel with an elementwise epilogue. */
@@ -49,12 +52,20 @@ function convGraph(c: Case): Graph {
 
 describe("4-wide conv2d", () => {
   const cases: Case[] = [
-    { x: [1, 8, 16, 16], w: [8, 8, 3, 3], pad: [1, 1, 1, 1], wide: true, texelWeights: true },
+    {
+      x: [1, 8, 16, 16],
+      w: [8, 8, 3, 3],
+      pad: [1, 1, 1, 1],
+      wide: true,
+      texelWeights: true,
+      lanes: 4,
+    },
     { x: [2, 3, 8, 8], w: [5, 3, 3, 3], pad: [1, 1, 1, 1], wide: true, texelWeights: false },
     { x: [2, 1, 28, 28], w: [6, 1, 5, 5], pad: [0, 0, 0, 0], wide: true },
-    { x: [1, 4, 16, 16], w: [4, 4, 3, 3], pad: [1, 0, 1, 1], strides: [2, 2], wide: true },
+    { x: [1, 4, 16, 16], w: [4, 4, 3, 3], pad: [1, 0, 1, 1], strides: [2, 2], wide: true, lanes: 4 },
     { x: [1, 2, 12, 20], w: [3, 2, 2, 3], pad: [2, 2, 3, 3], dilations: [2, 3], wide: true },
     { x: [1, 8, 8, 8], w: [6, 4, 3, 3], pad: [1, 1, 1, 1], groups: 2, wide: true },
+    { x: [2, 16, 8, 8], w: [8, 4, 3, 3], pad: [1, 1, 1, 1], groups: 4, wide: true, lanes: 2 },
     // Input width not a multiple of 4 (9, 10), output width not a multiple of 4: the shared-loop
     // 4-wide path (one weight fetch for the 4 outputs), planes of 64, 80 and 16 elements.
     { x: [1, 2, 9, 9], w: [2, 2, 2, 2], pad: [0, 0, 0, 0], wide: false },
@@ -78,15 +89,21 @@ describe("4-wide conv2d", () => {
       const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
       const feeds = { x: data(size(c.x), 1), w: data(size(c.w), 2) };
       const exe = await compile(graph, { backend: webgl() });
-      const kernel = emitPlan(exe.program).kernels.find((k) => k.fragment.includes(" conv2d "))!;
+      const isConv = (k: { fragment: string }) => k.fragment.includes(" conv2d ");
+      const fourWide = planWithoutSplits(exe);
+      const kernel = fourWide.kernels.find(isConv)!;
       expect(kernel.fragment).toMatch(/vec4 n\d+_4\(int base\)/);
       expect(/float cv\d+\(int i\)/.test(kernel.fragment)).toBe(!c.wide);
       if (c.texelWeights !== undefined) {
         expect(/t1_4\(/.test(kernel.fragment)).toBe(c.texelWeights);
       }
-      const actual = exe.run(feeds).y as Float32Array;
+      const split = emitPlan(exe.program).kernels.find(isConv)!.split;
+      expect(split?.targets.length).toBe(c.lanes);
       const expected = evaluate(graph, feeds).y!;
+      const actual = exe.run(feeds).y as Float32Array;
       expect(mismatch(actual, expected, 1e-5, 1e-5)).toBeUndefined();
+      const actualFourWide = await runPlan(exe, fourWide, feeds, "y");
+      expect(mismatch(actualFourWide, expected, 1e-5, 1e-5)).toBeUndefined();
       // Both signs occur, so padding and the epilogue are exercised.
       expect(Array.from(expected).some((v) => v === 0)).toBe(true);
       expect(Array.from(expected).some((v) => v > 1)).toBe(true);

@@ -3,6 +3,7 @@ import { createRng, evaluate, type Graph, GraphBuilder, randomData } from "@nnc/
 import { describe, expect, it } from "vitest";
 import { emitPlan } from "./emit/emit-plan.js";
 import { webgl } from "./index.js";
+import { planWithoutSplits, runPlan } from "./test-support.js";
 
 // The 4-wide matmul (4 adjacent output columns per fragment, B read a texel per k, A a texel per
 // 4 k's when k is a multiple of 4): products and fused epilogues against core's float64
@@ -33,21 +34,32 @@ function worstError(actual: ArrayLike<number>, expected: ArrayLike<number>, k: n
 }
 
 describe("4-wide matmul", () => {
-  const cases: { m: number; k: number; n: number; batch?: number[]; texelA: boolean }[] = [
+  const cases: {
+    m: number;
+    k: number;
+    n: number;
+    batch?: number[];
+    texelA: boolean;
+    /** Rows per fragment of the default plan's multi-target path. */
+    lanes?: number;
+  }[] = [
     { m: 5, k: 12, n: 8, texelA: true },
     { m: 7, k: 13, n: 4, texelA: false },
     { m: 3, k: 8, n: 12, batch: [2, 1], texelA: true },
-    { m: 64, k: 784, n: 256, texelA: true },
+    { m: 64, k: 784, n: 256, texelA: true, lanes: 4 },
+    { m: 6, k: 8, n: 8, batch: [3], texelA: true, lanes: 2 },
     { m: 1, k: 3, n: 4100, texelA: false },
   ];
-  for (const { m, k, n, batch = [], texelA } of cases) {
+  for (const { m, k, n, batch = [], texelA, lanes } of cases) {
     it(`[${[...batch, m, k]}] · [${k}, ${n}] + bias, ReLU`, async () => {
       const graph = dense(m, k, n, batch);
       const rows = batch.reduce((a, b) => a * b, 1) * m;
       const feeds = { x: data(rows * k, 1), w: data(k * n, 2), b: data(n, 3) };
       const exe = await compile(graph, { backend: webgl() });
-      const plan = emitPlan(exe.program);
-      const product = plan.kernels.find((kn) => kn.fragment.includes(" matmul "))!;
+      const plan = planWithoutSplits(exe);
+      const isProduct = (kn: { fragment: string }) => kn.fragment.includes(" matmul ");
+      const product = plan.kernels.find(isProduct)!;
+      expect(emitPlan(exe.program).kernels.find(isProduct)!.split?.targets.length).toBe(lanes);
       // B is always read a texel at a time; A only when its rows start on texel boundaries.
       expect(product.fragment).toMatch(/vec4 n\d+_4\(int base\)/);
       expect(product.fragment).toMatch(/t1_4\(/);
@@ -56,6 +68,8 @@ describe("4-wide matmul", () => {
       const expected = evaluate(graph, feeds).y!;
       expect(actual.length).toBe(expected.length);
       expect(worstError(actual, expected, k)).toBeLessThan(1e-6);
+      const fourWide = await runPlan(exe, plan, feeds, "y");
+      expect(worstError(fourWide, expected, k)).toBeLessThan(1e-6);
       expect(Array.from(actual).some((v) => v > 0)).toBe(true);
     });
   }
@@ -77,6 +91,17 @@ describe("4-wide matmul", () => {
     expect(Array.from(ints.run({ a, b }).y as Int32Array).slice(0, 4)).toEqual(row0);
   });
 
+  it("splits batched products whose B broadcasts over a batch axis", async () => {
+    const g = new GraphBuilder("batched");
+    g.output("y", g.matmul(g.input("a", [2, 3, 4, 8]), g.input("b", [3, 8, 12])));
+    const graph = g.build();
+    const feeds = { a: data(2 * 3 * 4 * 8, 5), b: data(3 * 8 * 12, 6) };
+    const exe = await compile(graph, { backend: webgl() });
+    expect(emitPlan(exe.program).kernels[0]!.split?.targets.length).toBe(4);
+    const actual = exe.run(feeds).y as Float32Array;
+    expect(worstError(actual, evaluate(graph, feeds).y!, 8)).toBeLessThan(1e-6);
+  });
+
   it("trains an MLP whose gradients use transposed operands like the reference trainer", async () => {
     const g = new GraphBuilder("mlp");
     const x = g.input("x", [8, 12]);
@@ -90,9 +115,10 @@ describe("4-wide matmul", () => {
     const trainer = new ReferenceTrainer(trainingGraph(graph, { loss: "loss", optimizer }));
     // The gradient kernels read x and h transposed ([12, 8], [16, 8]) and fc1.weight as [16, 12].
     const wide = emitPlan(exe.program).kernels.filter((kn) =>
-      /n\d+_4\(int base\)/.test(kn.fragment),
+      /n\d+_(4|lanes)\(int base\)/.test(kn.fragment),
     );
     expect(wide.length).toBeGreaterThanOrEqual(3);
+    expect(wide.some((kn) => kn.split)).toBe(true);
     const feeds = { x: data(96, 4), label: [0, 1, 2, 3, 3, 2, 1, 0] };
     for (let step = 0; step < 3; step++) {
       const loss = exe.step(feeds);

@@ -75,6 +75,11 @@ export interface PlanKernel {
    * stream, which is computed on the CPU and uploaded).
    */
   readonly host?: DropoutMaskTask;
+  /**
+   * A multi-target kernel: the shader writes `targets.length` render targets (texture slots),
+   * and the `merge` shader, sampling them as `u_lane<j>`, then writes the result's texture.
+   */
+  readonly split?: { readonly targets: readonly number[]; readonly merge: string };
 }
 
 /** Upload the dropout mask of (count, rate, seed[, salt read from `saltNode`]) to `maskNode`. */

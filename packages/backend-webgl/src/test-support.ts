@@ -1,4 +1,4 @@
-import { compile } from "@nnc/compiler";
+import { compile, type Executable } from "@nnc/compiler";
 import {
   createRng,
   type DType,
@@ -12,7 +12,11 @@ import {
   randomData,
   sizeOf,
 } from "@nnc/core";
+import { instantiatePlan } from "./driver/instance.js";
+import { emitPlan } from "./emit/emit-plan.js";
+import { KERNEL_TABLE, VEC4_TABLE } from "./glsl/kernel-table.js";
 import { webgl } from "./index.js";
+import type { WebglPlan } from "./plan.js";
 
 // Test helpers: one-op graphs from core's op samples, compiled for WebGL and compared with
 // core's float64 reference evaluator.
@@ -106,4 +110,27 @@ export async function checkOpSamples(
     }
   }
   return { failures, checked };
+}
+
+/**
+ * Runs a compiled program through `plan` instead of the backend's default plan (e.g. one built
+ * without the multi-target paths, to test the paths the default would not take) and returns
+ * output `output`.
+ */
+export async function runPlan(
+  exe: Executable,
+  plan: WebglPlan,
+  feeds: Readonly<Record<string, ArrayLike<number>>>,
+  output: string,
+): Promise<ArrayLike<number>> {
+  const { graph } = exe.program;
+  const instance = await instantiatePlan(plan, exe.program);
+  for (const [name, data] of Object.entries(feeds)) instance.write(graph.findNode(name)!.id, data);
+  instance.run();
+  return instance.read(graph.outputs.find((o) => o.name === output)!.node);
+}
+
+/** The plan of a program with the 4-wide paths but no multi-target ones. */
+export function planWithoutSplits(exe: Executable): WebglPlan {
+  return emitPlan(exe.program, KERNEL_TABLE, VEC4_TABLE, {});
 }

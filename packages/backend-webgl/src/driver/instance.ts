@@ -6,6 +6,7 @@ import {
   type Program,
   saltSeed,
 } from "@nnc/core";
+import { laneSampler } from "../glsl/merge-shader.js";
 import { SHADER_HEADER } from "../glsl/shader-builder.js";
 import {
   type DropoutMaskTask,
@@ -30,6 +31,22 @@ export interface WebglInstance extends BackendInstance {
   readonly gl: WebGL2RenderingContext;
   /** Texture slot per node id (nodes computed inside a kernel have none). */
   readonly textureOf: ReadonlyMap<number, number>;
+  /**
+   * Runs the program once like `run`, waiting for the GPU after every draw, and returns each
+   * kernel's wall time (ms). For finding the slow kernels; the waits make the total slower.
+   */
+  profile(): { readonly kernel: string; readonly ms: number }[];
+}
+
+/** One draw call: a program, where it renders, and the textures it samples. */
+interface Draw {
+  readonly prog: WebGLProgram;
+  readonly framebuffer: WebGLFramebuffer;
+  readonly layout: TextureLayout;
+  readonly samplers: readonly {
+    readonly location: WebGLUniformLocation | null;
+    readonly texture: WebGLTexture;
+  }[];
 }
 
 /** The copy shaders of state updates: the value's texels into the parameter's texture. */
@@ -69,13 +86,18 @@ export async function instantiatePlan(
     gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
     return fb;
   });
+  const merges = plan.kernels.flatMap((k) =>
+    k.split ? [{ name: `${k.name} (merge)`, fragment: k.split.merge }] : [],
+  );
   const programs = await compilePrograms(ctx, [
     ...plan.kernels.map((k) => ({ name: k.name, fragment: k.fragment })),
+    ...merges,
     { name: "update copy (float)", fragment: copyShader("sampler2D", "vec4") },
     { name: "update copy (int)", fragment: copyShader("isampler2D", "ivec4") },
   ]);
-  const copyFloat = programs[plan.kernels.length]!;
-  const copyInt = programs[plan.kernels.length + 1]!;
+  const mergePrograms = programs.slice(plan.kernels.length, plan.kernels.length + merges.length);
+  const copyFloat = programs[plan.kernels.length + merges.length]!;
+  const copyInt = programs[plan.kernels.length + merges.length + 1]!;
   const bufferOf = new Map<number, PlanBuffer>(plan.buffers.map((b) => [b.node, b]));
   const textureOf = new Map<number, number>(plan.buffers.map((b) => [b.node, b.texture]));
   const buffer = (id: number): PlanBuffer => {
@@ -84,8 +106,39 @@ export async function instantiatePlan(
     return b;
   };
 
+  let mergeIndex = 0;
   const draws = plan.kernels.map((kernel, k) => {
     const prog = programs[k]!;
+    let split: { framebuffer: WebGLFramebuffer; layout: TextureLayout; merge: Draw } | undefined;
+    if (kernel.split) {
+      // One framebuffer with a color attachment per target, for the kernel's draw.
+      const framebuffer = gl.createFramebuffer()!;
+      gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
+      kernel.split.targets.forEach((slot, j) => {
+        gl.framebufferTexture2D(
+          gl.FRAMEBUFFER,
+          gl.COLOR_ATTACHMENT0 + j,
+          gl.TEXTURE_2D,
+          textures[slot]!,
+          0,
+        );
+      });
+      gl.drawBuffers(kernel.split.targets.map((_, j) => gl.COLOR_ATTACHMENT0 + j));
+      const mergeProg = mergePrograms[mergeIndex++]!;
+      split = {
+        framebuffer,
+        layout: plan.textures[kernel.split.targets[0]!]!,
+        merge: {
+          prog: mergeProg,
+          framebuffer: framebuffers[buffer(kernel.output).texture]!,
+          layout: buffer(kernel.output).layout,
+          samplers: kernel.split.targets.map((slot, j) => ({
+            location: gl.getUniformLocation(mergeProg, laneSampler(j)),
+            texture: textures[slot]!,
+          })),
+        },
+      };
+    }
     const out = buffer(kernel.output);
     const samplers = kernel.inputs.map((id) => ({
       location: gl.getUniformLocation(prog, `u_t${id}`),
@@ -97,7 +150,7 @@ export async function instantiatePlan(
         texture: textures[kernel.host.maskTexture]!,
       });
     }
-    return { prog, out, samplers, host: kernel.host, empty: out.size === 0 };
+    return { prog, out, samplers, host: kernel.host, empty: out.size === 0, split };
   });
   const copyLocation = {
     float: gl.getUniformLocation(copyFloat, "u_src"),
@@ -183,10 +236,9 @@ export async function instantiatePlan(
     const salt = readNode(task.saltNode)[0]!;
     uploadTexture(task.maskTexture, task.layout, dropoutMask(task, salt));
   };
-  const draw = (d: (typeof draws)[number]) => {
-    if (d.empty) return;
-    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffers[d.out.texture]!);
-    gl.viewport(0, 0, d.out.layout.width, d.out.layout.height);
+  const drawOne = (d: Draw) => {
+    gl.bindFramebuffer(gl.FRAMEBUFFER, d.framebuffer);
+    gl.viewport(0, 0, d.layout.width, d.layout.height);
     gl.useProgram(d.prog);
     d.samplers.forEach((s, unit) => {
       gl.activeTexture(gl.TEXTURE0 + unit);
@@ -194,6 +246,25 @@ export async function instantiatePlan(
       gl.uniform1i(s.location, unit);
     });
     gl.drawArrays(gl.TRIANGLES, 0, 3);
+  };
+  const draw = (d: (typeof draws)[number]) => {
+    if (d.empty) return;
+    if (d.split) {
+      drawOne({
+        prog: d.prog,
+        framebuffer: d.split.framebuffer,
+        layout: d.split.layout,
+        samplers: d.samplers,
+      });
+      drawOne(d.split.merge);
+      return;
+    }
+    drawOne({
+      prog: d.prog,
+      framebuffer: framebuffers[d.out.texture]!,
+      layout: d.out.layout,
+      samplers: d.samplers,
+    });
   };
   const copies = plan.updates.map((u) => {
     const param = buffer(u.param);
@@ -251,7 +322,24 @@ export async function instantiatePlan(
   gl.bindFramebuffer(gl.FRAMEBUFFER, null);
   gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, probe);
   ctx.check();
-  return { gl, textureOf, write, read: readNode, run };
+  const profile = () => {
+    ctx.check();
+    const pixel = new Uint8Array(4);
+    const wait = () => {
+      // readPixels blocks until the draws before it finished (gl.finish() does not, in Chromium).
+      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+    };
+    wait();
+    return draws.map((d, k) => {
+      const started = performance.now();
+      if (d.host) runHost(d.host);
+      draw(d);
+      wait();
+      return { kernel: plan.kernels[k]!.name, ms: performance.now() - started };
+    });
+  };
+  return { gl, textureOf, write, read: readNode, run, profile };
 }
 
 function checkSize(ctx: DriverContext, layout: TextureLayout, what: string): void {

@@ -1,6 +1,12 @@
 import { type Program, sizeOf } from "@nnc/core";
-import type { GlslEmitter, GlslEmitterVec4, PrimitiveOp } from "../glsl/emit-context.js";
-import { KERNEL_TABLE, VEC4_TABLE } from "../glsl/kernel-table.js";
+import type {
+  GlslEmitter,
+  GlslEmitterSplit,
+  GlslEmitterVec4,
+  PrimitiveOp,
+} from "../glsl/emit-context.js";
+import { KERNEL_TABLE, SPLIT_TABLE, VEC4_TABLE } from "../glsl/kernel-table.js";
+import { mergeShader } from "../glsl/merge-shader.js";
 import { type BuiltShader, buildShader } from "../glsl/shader-builder.js";
 import {
   type DropoutMaskTask,
@@ -23,6 +29,9 @@ export function emitPlan(
   vec4Table: { readonly [P in PrimitiveOp]?: GlslEmitterVec4 } = table === KERNEL_TABLE
     ? VEC4_TABLE
     : {},
+  splitTable: { readonly [P in PrimitiveOp]?: GlslEmitterSplit } = table === KERNEL_TABLE
+    ? SPLIT_TABLE
+    : {},
 ): WebglPlan {
   const { graph } = program;
   const layoutOf = (id: number): TextureLayout => {
@@ -30,13 +39,22 @@ export function emitPlan(
     return textureLayout(sizeOf(type.shape), type.dtype);
   };
   const shaders: BuiltShader[] = program.kernels.map((kernel) =>
-    buildShader(program, kernel, table, layoutOf, vec4Table),
+    buildShader(program, kernel, table, layoutOf, vec4Table, splitTable),
   );
   const { textureOf, textures } = assignTextures(
     program,
     shaders.map((s) => s.inputs),
   );
   const allTextures = [...textures];
+  // Render targets of multi-target kernels hold a value only between the kernel's draw and its
+  // merge: kernels share them by (layout, lane).
+  const targetSlots = new Map<string, number>();
+  const targetSlot = (layout: TextureLayout, lane: number) => {
+    const key = `${layout.width}x${layout.height}:${lane}`;
+    let slot = targetSlots.get(key);
+    if (slot === undefined) targetSlots.set(key, (slot = allTextures.push(layout) - 1));
+    return slot;
+  };
   const kernels: PlanKernel[] = program.kernels.map((kernel, k) => {
     const shader = shaders[k]!;
     const output = kernel.nodes.at(-1)!;
@@ -56,12 +74,23 @@ export function emitPlan(
         layout,
       };
     }
+    const { split } = shader;
     return {
       name: graph.node(output).name,
       fragment: shader.fragment,
       inputs: shader.inputs,
       output,
       ...(host && { host }),
+      ...(split && {
+        split: {
+          targets: Array.from({ length: split.lanes }, (_, j) => targetSlot(split.target, j)),
+          merge: mergeShader(
+            split,
+            layoutOf(output),
+            Math.ceil(sizeOf(graph.node(output).type.shape) / 4),
+          ),
+        },
+      }),
     };
   });
   const buffers: PlanBuffer[] = [];

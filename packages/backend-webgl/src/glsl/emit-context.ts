@@ -52,3 +52,25 @@ export type CompositeOp = CompositeOpName;
 
 /** The primitive ops a backend implements. */
 export type PrimitiveOp = PrimitiveOpName;
+
+/**
+ * A node's multi-target path: each fragment computes `lanes` texels of the node at once, so
+ * operand texels that the lanes share are fetched once (fetches, not arithmetic, bound a
+ * shader's time on SwiftShader). The node's texels are viewed as `[outer, extent, laneTexels]`
+ * (row-major); a fragment's lanes are `lanes` consecutive steps along `extent` (which `lanes`
+ * divides), i.e. texels t₀ + j·laneTexels for j < lanes, and the shader writes them to `lanes`
+ * render targets that a merge draw then copies into the node's texture.
+ */
+export interface SplitBody {
+  readonly lanes: number;
+  readonly extent: number;
+  readonly laneTexels: number;
+  /**
+   * The body of `void n<id>_lanes(int base)`: base is element 4·t₀; it must assign the globals
+   * `w<id>_<j>` (vec4), elements base + 4·j·laneTexels … + 3, for every lane j.
+   */
+  readonly body: string;
+}
+
+/** A node's multi-target path, or undefined when its shapes or dtype do not allow it. */
+export type GlslEmitterSplit = (ctx: GlslContext, node: Node) => SplitBody | undefined;

@@ -1,5 +1,15 @@
-import type { GlslEmitter, GlslEmitterVec4, PrimitiveOp } from "./emit-context.js";
-import { emitConv2d, emitConv2dBackwardKernel, emitConv2dTranspose } from "./ops/conv.js";
+import type {
+  GlslEmitter,
+  GlslEmitterSplit,
+  GlslEmitterVec4,
+  PrimitiveOp,
+} from "./emit-context.js";
+import {
+  emitConv2d,
+  emitConv2dBackwardKernel,
+  emitConv2dSplit,
+  emitConv2dTranspose,
+} from "./ops/conv.js";
 import { emitConv2dBackwardKernelVec4, emitConv2dTransposeVec4 } from "./ops/conv-grad-vec4.js";
 import { emitConv2dAnyVec4 } from "./ops/conv-shared-vec4.js";
 import { emitElementwise } from "./ops/elementwise.js";
@@ -12,7 +22,7 @@ import {
   emitSlice,
   emitTranspose,
 } from "./ops/layout.js";
-import { emitMatmul, emitMatmulVec4 } from "./ops/matmul.js";
+import { emitMatmul, emitMatmulSplit, emitMatmulVec4 } from "./ops/matmul.js";
 import { emitDropout } from "./ops/misc.js";
 import {
   emitAvgPool2d,
@@ -92,8 +102,18 @@ export const KERNEL_TABLE: { readonly [P in PrimitiveOp]: GlslEmitter } = {
 };
 
 /**
+ * The multi-target paths (several texels per fragment, see {@link GlslEmitterSplit}), tried
+ * first; they need float32 and shapes whose texels split evenly into lanes.
+ */
+export const SPLIT_TABLE: { readonly [P in PrimitiveOp]?: GlslEmitterSplit } = {
+  matmul: emitMatmulSplit,
+  conv2d: emitConv2dSplit,
+};
+
+/**
  * The 4-wide paths (`vec4 n<id>_4(int base)`) the shader builder uses when a kernel's shapes
- * allow them; every other op computes its fragment's 4 elements one at a time.
+ * allow them and no multi-target path does; every other op computes its fragment's 4 elements
+ * one at a time.
  */
 export const VEC4_TABLE: { readonly [P in PrimitiveOp]?: GlslEmitterVec4 } = {
   matmul: emitMatmulVec4,

@@ -1,7 +1,14 @@
 import type { Node, Program, ProgramKernel } from "@nnc/core";
 import { sizeOf } from "@nnc/core";
-import { paddedSize, type TextureLayout } from "../plan.js";
-import type { GlslContext, GlslEmitter, GlslEmitterVec4, PrimitiveOp } from "./emit-context.js";
+import { paddedSize, type TextureLayout, textureLayout } from "../plan.js";
+import type {
+  GlslContext,
+  GlslEmitter,
+  GlslEmitterSplit,
+  GlslEmitterVec4,
+  PrimitiveOp,
+  SplitBody,
+} from "./emit-context.js";
 import { glslType, packedFetch, texelCoord } from "./index-math.js";
 import { emitElementwise } from "./ops/elementwise.js";
 
@@ -24,6 +31,20 @@ export interface BuiltShader {
   readonly inputs: readonly number[];
   /** The dropout node whose mask the shader samples from {@link MASK_SAMPLER}. */
   readonly maskNode?: Node;
+  /**
+   * Set when the shader writes `lanes` render targets (a multi-target kernel, see
+   * {@link SplitBody}): fragment s of a target computes texels t₀ + j·laneTexels of the result.
+   */
+  readonly split?: SplitLayout;
+}
+
+/** How a multi-target kernel's result texels are spread over its render targets. */
+export interface SplitLayout {
+  readonly lanes: number;
+  readonly extent: number;
+  readonly laneTexels: number;
+  /** The layout of each target: (result texels) / lanes texels. */
+  readonly target: TextureLayout;
 }
 
 /** The fetch function of an operand read from its texture: element i of texel i >> 2. */
@@ -106,12 +127,29 @@ export function buildShader(
   table: { readonly [P in PrimitiveOp]: GlslEmitter },
   layoutOf: (node: number) => TextureLayout,
   vec4Table: { readonly [P in PrimitiveOp]?: GlslEmitterVec4 } = {},
+  splitTable: { readonly [P in PrimitiveOp]?: GlslEmitterSplit } = {},
 ): BuiltShader {
   const graph = program.graph;
   const ctx = new ShaderContext(program, new Set(kernel.nodes));
-  const wide = wideNode(program, kernel, table, vec4Table, ctx);
+  const split = wideNode(program, kernel, table, splitTable, ctx);
+  const wide = split ? undefined : wideNode(program, kernel, table, vec4Table, ctx);
   const functions = kernel.nodes.map((id) => {
     const node = graph.node(id);
+    if (split?.node.id === id) {
+      // Each fragment computes the node's texels for every lane once (in main); the scalar
+      // function hands out the current lane's, which main sets before the lane's epilogue.
+      const type = glslType(node.type.dtype);
+      const { lanes } = split.body;
+      return [
+        `// %${id} ${node.op} ${commentText(node.name)} (${lanes} texels at a time)`,
+        ...Array.from({ length: lanes }, (_, j) => `vec4 w${id}_${j};`),
+        `void n${id}_lanes(int base) {`,
+        ...split.body.body.split("\n").map((l) => `  ${l}`),
+        "}",
+        `vec4 w${id};`,
+        `${type} n${id}(int i) { return w${id}[i & 3]; }`,
+      ].join("\n");
+    }
     if (wide?.node.id === id) {
       // Each fragment computes the node's 4 elements once (in main); the scalar function
       // hands them out to the epilogue, which reads the node at the fragment's own elements.
@@ -119,7 +157,10 @@ export function buildShader(
       return [
         `// %${id} ${node.op} ${commentText(node.name)} (4 elements at a time)`,
         `vec4 n${id}_4(int base) {`,
-        ...wide.body.split("\n").map((l) => `  ${l}`),
+        ...String(wide.body)
+          .trim()
+          .split("\n")
+          .map((l) => `  ${l}`),
         "}",
         `vec4 w${id};`,
         `${type} n${id}(int i) { return w${id}[i & 3]; }`,
@@ -164,6 +205,14 @@ export function buildShader(
       ? `  o.${c} = ${value};`
       : `  if (base + ${k} < ${size}) o.${c} = ${value};`;
   });
+  if (split) {
+    return splitShader(
+      [SHADER_HEADER, ...uniforms, ...fetches, ...ctx.helpers(), ...functions],
+      ctx,
+      split,
+      last.id,
+    );
+  }
   const main = [
     `out ${vecType} o;`,
     "void main() {",
@@ -196,19 +245,65 @@ export function buildShader(
 }
 
 /**
- * The kernel's node computed 4 elements at a time, with its `vec4` body: the one node of the
- * kernel with a 4-wide emitter that accepts it, of the result's shape, followed only by
- * elementwise nodes of that shape (which therefore read it at the fragment's own elements).
+ * The shader of a multi-target kernel: fragment s of the `lanes` targets (each of
+ * `split.target`'s layout) maps to the result's texel t₀ = (outer·extent + q·lanes)·laneTexels +
+ * inner, with (outer, q, inner) the row-major decomposition of s over
+ * [outer, extent / lanes, laneTexels]; lane j's texel t₀ + j·laneTexels goes to target j.
  */
-function wideNode(
+function splitShader(
+  head: readonly string[],
+  ctx: ShaderContext,
+  split: { node: Node; body: SplitBody },
+  lastId: number,
+): BuiltShader {
+  const { lanes, extent, laneTexels } = split.body;
+  const node = split.node;
+  const texels = Math.ceil(sizeOf(node.type.shape) / 4);
+  const perTarget = texels / lanes;
+  const target = textureLayout(perTarget * 4, "float32");
+  const groups = extent / lanes;
+  const lane = Array.from({ length: lanes }, (_, j) => j);
+  const main = [
+    ...lane.map((j) => `layout(location = ${j}) out vec4 o${j};`),
+    "void main() {",
+    `  int s = int(gl_FragCoord.y) * ${target.width} + int(gl_FragCoord.x);`,
+    ...lane.map((j) => `  o${j} = vec4(0);`),
+    `  if (s >= ${perTarget}) return;`,
+    `  int inner = s % ${laneTexels};`,
+    `  int q = s / ${laneTexels};`,
+    `  int t0 = ((q / ${groups}) * ${extent} + (q % ${groups}) * ${lanes}) * ${laneTexels} + inner;`,
+    `  n${node.id}_lanes(t0 * 4);`,
+    ...lane.flatMap((j) => [
+      `  w${node.id} = w${node.id}_${j};`,
+      ...["x", "y", "z", "w"].map(
+        (c, k) => `  o${j}.${c} = n${lastId}(t0 * 4 + ${4 * j * laneTexels + k});`,
+      ),
+    ]),
+    "}",
+  ];
+  return {
+    fragment: `${[...head, ...main].join("\n")}\n`,
+    inputs: ctx.inputs,
+    ...(ctx.maskNode && { maskNode: ctx.maskNode }),
+    split: { lanes, extent, laneTexels, target },
+  };
+}
+
+/**
+ * The kernel's node with a wide path in `wideTable` (4-wide or multi-target), with its body:
+ * the one node of the kernel with such an emitter that accepts it, of the result's shape,
+ * followed only by elementwise nodes of that shape (which therefore read it at the fragment's
+ * own elements).
+ */
+function wideNode<Body>(
   program: Program,
   kernel: ProgramKernel,
   table: { readonly [P in PrimitiveOp]: GlslEmitter },
-  vec4Table: { readonly [P in PrimitiveOp]?: GlslEmitterVec4 },
+  wideTable: { readonly [P in PrimitiveOp]?: (ctx: GlslContext, node: Node) => Body | undefined },
   ctx: GlslContext,
-): { node: Node; body: string } | undefined {
+): { node: Node; body: Body } | undefined {
   const nodes = kernel.nodes.map((id) => program.graph.node(id));
-  const candidates = nodes.filter((n) => vec4Table[n.op as PrimitiveOp]);
+  const candidates = nodes.filter((n) => wideTable[n.op as PrimitiveOp]);
   if (candidates.length !== 1) return undefined;
   const node = candidates[0]!;
   const shape = nodes.at(-1)!.type.shape;
@@ -219,8 +314,8 @@ function wideNode(
   if (!after.every((n) => same(n) && table[n.op as PrimitiveOp] === emitElementwise)) {
     return undefined;
   }
-  const body = vec4Table[node.op as PrimitiveOp]!(ctx, node);
-  return body === undefined ? undefined : { node, body: body.trim() };
+  const body = wideTable[node.op as PrimitiveOp]!(ctx, node);
+  return body === undefined ? undefined : { node, body };
 }
 
 /**
