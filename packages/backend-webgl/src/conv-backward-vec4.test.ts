@@ -3,7 +3,7 @@ import { createRng, evaluate, type Graph, GraphBuilder, randomData } from "@nnc/
 import { describe, expect, it } from "vitest";
 import { emitPlan } from "./emit/emit-plan.js";
 import { webgl } from "./index.js";
-import { mismatch } from "./test-support.js";
+import { mismatch, planWithoutSplits, runPlan } from "./test-support.js";
 
 // The 4-wide gradient convolutions against core's float64 reference: conv2d_backward_kernel
 // (4 kernel elements per fragment sharing each cotangent fetch) and conv2d_transpose (4 image
@@ -83,6 +83,8 @@ interface TransposeCase {
   readonly dilations?: readonly [number, number];
   readonly outputPadding?: readonly [number, number];
   readonly groups?: number;
+  /** Image channels per fragment in the default plan's multi-target path. */
+  readonly lanes?: number;
 }
 
 function transposeGraph(c: TransposeCase): Graph {
@@ -105,7 +107,8 @@ function transposeGraph(c: TransposeCase): Graph {
 describe("4-wide conv2d_transpose", () => {
   const cases: TransposeCase[] = [
     // LeNet's conv2 input gradient: 14×14 planes, so a texel never spans two planes.
-    { x: [2, 16, 10, 10], w: [16, 6, 5, 5], pad: [0, 0, 0, 0] },
+    // The default plan computes 3 image channels per fragment (lanes).
+    { x: [2, 16, 10, 10], w: [16, 6, 5, 5], pad: [0, 0, 0, 0], lanes: 3 },
     // 5×7 planes (35 elements): texels span planes, and the last texel is part padding.
     { x: [1, 3, 3, 5], w: [3, 2, 3, 3], pad: [0, 0, 0, 0] },
     {
@@ -115,8 +118,10 @@ describe("4-wide conv2d_transpose", () => {
       strides: [2, 3],
       dilations: [1, 2],
       outputPadding: [1, 2],
+      lanes: 3,
     },
-    { x: [2, 4, 6, 6], w: [4, 3, 3, 3], pad: [1, 1, 1, 1], groups: 2 },
+    { x: [2, 4, 6, 6], w: [4, 3, 3, 3], pad: [1, 1, 1, 1], groups: 2, lanes: 3 },
+    { x: [1, 4, 6, 6], w: [4, 4, 3, 3], pad: [1, 1, 1, 1], lanes: 4 },
   ];
   for (const c of cases) {
     const what = `x [${c.x}] w [${c.w}] pad [${c.pad}] strides [${c.strides ?? [1, 1]}] dilations [${c.dilations ?? [1, 1]}] outputPadding [${c.outputPadding ?? [0, 0]}] groups ${c.groups ?? 1}`;
@@ -125,12 +130,15 @@ describe("4-wide conv2d_transpose", () => {
       const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
       const feeds = { x: data(size(c.x), 3), w: data(size(c.w), 4) };
       const exe = await compile(graph, { backend: webgl() });
-      const kernel = emitPlan(exe.program).kernels.at(-1)!;
-      expect(kernel.fragment).toMatch(/vec4 n\d+_4\(int base\)/);
+      const fourWide = planWithoutSplits(exe);
+      expect(fourWide.kernels.at(-1)!.fragment).toMatch(/vec4 n\d+_4\(int base\)/);
+      expect(emitPlan(exe.program).kernels.at(-1)!.split?.targets.length).toBe(c.lanes);
       const actual = exe.run(feeds).y as Float32Array;
       const expected = evaluate(graph, feeds).y!;
       expect(actual.length).toBe(expected.length);
       expect(mismatch(actual, expected, 1e-4, 1e-5)).toBeUndefined();
+      const actualFourWide = await runPlan(exe, fourWide, feeds, "y");
+      expect(mismatch(actualFourWide, expected, 1e-4, 1e-5)).toBeUndefined();
       // Some elements receive no tap at all or only some taps: both occur with these geometries.
       expect(Array.from(expected).some((v) => v !== 0)).toBe(true);
     });

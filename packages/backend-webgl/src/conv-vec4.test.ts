@@ -27,7 +27,11 @@ interface Case {
   readonly wide: boolean;
   /** Whether the weights are read a texel at a time. */
   readonly texelWeights?: boolean;
-  /** Render targets of the default plan's multi-target path (output channels per fragment). */
+  /**
+   * Render targets of the default plan's multi-target path (output channels per fragment: the
+   * row-aligned path takes 4 or 2 when the group has a multiple of 4 input channels, the shared
+   * loop 4, 3 or 2 when one divides the group's output channels and ho·wo is a multiple of 4).
+   */
   readonly lanes?: number;
 }
 
@@ -61,16 +65,30 @@ describe("4-wide conv2d", () => {
       lanes: 4,
     },
     { x: [2, 3, 8, 8], w: [5, 3, 3, 3], pad: [1, 1, 1, 1], wide: true, texelWeights: false },
-    { x: [2, 1, 28, 28], w: [6, 1, 5, 5], pad: [0, 0, 0, 0], wide: true },
-    { x: [1, 4, 16, 16], w: [4, 4, 3, 3], pad: [1, 0, 1, 1], strides: [2, 2], wide: true, lanes: 4 },
-    { x: [1, 2, 12, 20], w: [3, 2, 2, 3], pad: [2, 2, 3, 3], dilations: [2, 3], wide: true },
-    { x: [1, 8, 8, 8], w: [6, 4, 3, 3], pad: [1, 1, 1, 1], groups: 2, wide: true },
+    { x: [2, 1, 28, 28], w: [6, 1, 5, 5], pad: [0, 0, 0, 0], wide: true, lanes: 3 },
+    {
+      x: [1, 4, 16, 16],
+      w: [4, 4, 3, 3],
+      pad: [1, 0, 1, 1],
+      strides: [2, 2],
+      wide: true,
+      lanes: 4,
+    },
+    {
+      x: [1, 2, 12, 20],
+      w: [3, 2, 2, 3],
+      pad: [2, 2, 3, 3],
+      dilations: [2, 3],
+      wide: true,
+      lanes: 3,
+    },
+    { x: [1, 8, 8, 8], w: [6, 4, 3, 3], pad: [1, 1, 1, 1], groups: 2, wide: true, lanes: 3 },
     { x: [2, 16, 8, 8], w: [8, 4, 3, 3], pad: [1, 1, 1, 1], groups: 4, wide: true, lanes: 2 },
     // Input width not a multiple of 4 (9, 10), output width not a multiple of 4: the shared-loop
     // 4-wide path (one weight fetch for the 4 outputs), planes of 64, 80 and 16 elements.
-    { x: [1, 2, 9, 9], w: [2, 2, 2, 2], pad: [0, 0, 0, 0], wide: false },
-    { x: [1, 2, 10, 10], w: [3, 2, 3, 3], pad: [1, 1, 3, 3], wide: false },
-    { x: [1, 2, 6, 6], w: [3, 2, 3, 3], pad: [0, 0, 0, 0], wide: false },
+    { x: [1, 2, 9, 9], w: [2, 2, 2, 2], pad: [0, 0, 0, 0], wide: false, lanes: 2 },
+    { x: [1, 2, 10, 10], w: [3, 2, 3, 3], pad: [1, 1, 3, 3], wide: false, lanes: 3 },
+    { x: [1, 2, 6, 6], w: [3, 2, 3, 3], pad: [0, 0, 0, 0], wide: false, lanes: 3 },
     // 5×7 output planes: texels span two planes (the scalar fallback), the last texel is partial.
     {
       x: [1, 4, 9, 7],
@@ -80,6 +98,7 @@ describe("4-wide conv2d", () => {
       dilations: [1, 2],
       groups: 2,
       wide: false,
+      lanes: 2,
     },
   ];
   for (const c of cases) {

@@ -272,6 +272,25 @@ describe("webgl driver", () => {
       /input "x" needs a 4×2 texture, beyond this device's MAX_TEXTURE_SIZE 2/,
     );
   });
+  it("updates state by swapping textures, or by copying when the new value is also an output", async () => {
+    for (const exposed of [false, true]) {
+      const g = new GraphBuilder("counter");
+      const count = g.param("count", [3], { init: "zeros" });
+      const step = g.input("step", [3]);
+      const next = g.add(count, step);
+      g.update(count, next);
+      g.output("total", g.sum(next));
+      if (exposed) g.output("next", next);
+      const exe = await compile(g.build(), { backend: webgl() });
+      for (let run = 1; run <= 3; run++) {
+        const outputs = exe.run({ step: [1, 2, 3] });
+        expect(outputs.total).toEqual(new Float32Array([6 * run]));
+        if (exposed) expect(Array.from(outputs.next!)).toEqual([run, 2 * run, 3 * run]);
+        expect(Array.from(exe.getParams().count!)).toEqual([run, 2 * run, 3 * run]);
+      }
+    }
+  });
+
   it("runs several executables on one shared canvas", async () => {
     const canvas = new OffscreenCanvas(1, 1);
     const g = new GraphBuilder("a");

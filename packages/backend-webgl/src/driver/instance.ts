@@ -38,14 +38,18 @@ export interface WebglInstance extends BackendInstance {
   profile(): { readonly kernel: string; readonly ms: number }[];
 }
 
-/** One draw call: a program, where it renders, and the textures it samples. */
+/**
+ * One draw call: a program, where it renders (a texture slot's framebuffer, or a framebuffer of
+ * its own), and the texture slots it samples. Slots are looked up at draw time because state
+ * updates swap the textures of two slots.
+ */
 interface Draw {
   readonly prog: WebGLProgram;
-  readonly framebuffer: WebGLFramebuffer;
+  readonly target: number | WebGLFramebuffer;
   readonly layout: TextureLayout;
   readonly samplers: readonly {
     readonly location: WebGLUniformLocation | null;
-    readonly texture: WebGLTexture;
+    readonly slot: number;
   }[];
 }
 
@@ -130,11 +134,11 @@ export async function instantiatePlan(
         layout: plan.textures[kernel.split.targets[0]!]!,
         merge: {
           prog: mergeProg,
-          framebuffer: framebuffers[buffer(kernel.output).texture]!,
+          target: buffer(kernel.output).texture,
           layout: buffer(kernel.output).layout,
           samplers: kernel.split.targets.map((slot, j) => ({
             location: gl.getUniformLocation(mergeProg, laneSampler(j)),
-            texture: textures[slot]!,
+            slot,
           })),
         },
       };
@@ -142,12 +146,12 @@ export async function instantiatePlan(
     const out = buffer(kernel.output);
     const samplers = kernel.inputs.map((id) => ({
       location: gl.getUniformLocation(prog, `u_t${id}`),
-      texture: textures[buffer(id).texture]!,
+      slot: buffer(id).texture,
     }));
     if (kernel.host) {
       samplers.push({
         location: gl.getUniformLocation(prog, "u_mask"),
-        texture: textures[kernel.host.maskTexture]!,
+        slot: kernel.host.maskTexture,
       });
     }
     return { prog, out, samplers, host: kernel.host, empty: out.size === 0, split };
@@ -237,12 +241,13 @@ export async function instantiatePlan(
     uploadTexture(task.maskTexture, task.layout, dropoutMask(task, salt));
   };
   const drawOne = (d: Draw) => {
-    gl.bindFramebuffer(gl.FRAMEBUFFER, d.framebuffer);
+    const framebuffer = typeof d.target === "number" ? framebuffers[d.target]! : d.target;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
     gl.viewport(0, 0, d.layout.width, d.layout.height);
     gl.useProgram(d.prog);
     d.samplers.forEach((s, unit) => {
       gl.activeTexture(gl.TEXTURE0 + unit);
-      gl.bindTexture(gl.TEXTURE_2D, s.texture);
+      gl.bindTexture(gl.TEXTURE_2D, textures[s.slot]!);
       gl.uniform1i(s.location, unit);
     });
     gl.drawArrays(gl.TRIANGLES, 0, 3);
@@ -252,7 +257,7 @@ export async function instantiatePlan(
     if (d.split) {
       drawOne({
         prog: d.prog,
-        framebuffer: d.split.framebuffer,
+        target: d.split.framebuffer,
         layout: d.split.layout,
         samplers: d.samplers,
       });
@@ -261,22 +266,34 @@ export async function instantiatePlan(
     }
     drawOne({
       prog: d.prog,
-      framebuffer: framebuffers[d.out.texture]!,
+      target: d.out.texture,
       layout: d.out.layout,
       samplers: d.samplers,
     });
   };
-  const copies = plan.updates.map((u) => {
-    const param = buffer(u.param);
-    const value = buffer(u.value);
-    const int = value.layout.format === "RGBA32I";
-    return {
-      param,
-      value,
-      prog: int ? copyInt : copyFloat,
-      location: int ? copyLocation.int : copyLocation.float,
-    };
-  });
+  // A state update swaps the textures of the parameter's and the value's slots instead of
+  // copying (one draw less per parameter; the value's slot holds nothing else that outlives the
+  // run), unless the value is also an output, which must stay readable after the run, or not
+  // computed by a kernel (an input's or a parameter's texture is not the run's to give away).
+  const outputs = new Set(program.graph.outputs.map((o) => o.node));
+  const computed = new Set(plan.kernels.map((k) => k.output));
+  const swappable = (u: { value: number }) => computed.has(u.value) && !outputs.has(u.value);
+  const swaps = plan.updates
+    .filter((u) => swappable(u) && buffer(u.param).size > 0)
+    .map((u) => [buffer(u.param).texture, buffer(u.value).texture] as const);
+  const copies = plan.updates
+    .filter((u) => !swappable(u))
+    .map((u) => {
+      const param = buffer(u.param);
+      const value = buffer(u.value);
+      const int = value.layout.format === "RGBA32I";
+      return {
+        param,
+        value,
+        prog: int ? copyInt : copyFloat,
+        location: int ? copyLocation.int : copyLocation.float,
+      };
+    });
   const run = (): void => {
     ctx.check();
     for (const d of draws) {
@@ -292,6 +309,10 @@ export async function instantiatePlan(
       gl.bindTexture(gl.TEXTURE_2D, textures[c.value.texture]!);
       gl.uniform1i(c.location, 0);
       gl.drawArrays(gl.TRIANGLES, 0, 3);
+    }
+    for (const [param, value] of swaps) {
+      [textures[param], textures[value]] = [textures[value]!, textures[param]!];
+      [framebuffers[param], framebuffers[value]] = [framebuffers[value]!, framebuffers[param]!];
     }
   };
 

@@ -10,8 +10,12 @@ import {
   emitConv2dSplit,
   emitConv2dTranspose,
 } from "./ops/conv.js";
-import { emitConv2dBackwardKernelVec4, emitConv2dTransposeVec4 } from "./ops/conv-grad-vec4.js";
-import { emitConv2dAnyVec4 } from "./ops/conv-shared-vec4.js";
+import {
+  emitConv2dBackwardKernelVec4,
+  emitConv2dTransposeSplit,
+  emitConv2dTransposeVec4,
+} from "./ops/conv-grad-vec4.js";
+import { emitConv2dAnyVec4, emitConv2dSharedSplit } from "./ops/conv-shared-vec4.js";
 import { emitElementwise } from "./ops/elementwise.js";
 import {
   emitBroadcastTo,
@@ -107,7 +111,8 @@ export const KERNEL_TABLE: { readonly [P in PrimitiveOp]: GlslEmitter } = {
  */
 export const SPLIT_TABLE: { readonly [P in PrimitiveOp]?: GlslEmitterSplit } = {
   matmul: emitMatmulSplit,
-  conv2d: emitConv2dSplit,
+  conv2d: (ctx, node) => emitConv2dSplit(ctx, node) ?? emitConv2dSharedSplit(ctx, node),
+  conv2d_transpose: emitConv2dTransposeSplit,
 };
 
 /**

@@ -1,9 +1,4 @@
-import type {
-  Conv2dAttrs,
-  Conv2dBackwardKernelAttrs,
-  Conv2dTransposeAttrs,
-  Node,
-} from "@nnc/core";
+import type { Conv2dAttrs, Conv2dBackwardKernelAttrs, Conv2dTransposeAttrs, Node } from "@nnc/core";
 import type {
   GlslContext,
   GlslEmitter,
