@@ -23,6 +23,8 @@ interface Case {
   readonly strides?: readonly [number, number];
   readonly dilations?: readonly [number, number];
   readonly groups?: number;
+  /** Output channels (4 apart) per fragment in the default plan's multi-target path. */
+  readonly lanes?: number;
 }
 
 function backwardGraph(c: Case): Graph {
@@ -45,7 +47,14 @@ function backwardGraph(c: Case): Graph {
 describe("4-wide conv2d_backward_kernel", () => {
   const cases: Case[] = [
     // LeNet's conv2: 150 elements per output channel, so some texels span two channels.
-    { x: [2, 6, 14, 14], cotangent: [2, 16, 10, 10], kernel: [5, 5], pad: [0, 0, 0, 0] },
+    // The default plan computes channels o, o + 4, o + 8, o + 12 per fragment (lanes).
+    {
+      x: [2, 6, 14, 14],
+      cotangent: [2, 16, 10, 10],
+      kernel: [5, 5],
+      pad: [0, 0, 0, 0],
+      lanes: 4,
+    },
     // LeNet's conv1 (padding 2): 150 elements in all, the last texel half padding.
     { x: [2, 1, 12, 12], cotangent: [2, 6, 12, 12], kernel: [5, 5], pad: [2, 2, 2, 2] },
     {
@@ -57,6 +66,15 @@ describe("4-wide conv2d_backward_kernel", () => {
       dilations: [1, 2],
     },
     { x: [1, 4, 6, 6], cotangent: [1, 6, 6, 6], kernel: [3, 3], pad: [1, 1, 1, 1], groups: 2 },
+    // Two groups of 8 output channels: lanes o and o + 4 stay in one group.
+    {
+      x: [1, 6, 7, 7],
+      cotangent: [1, 16, 5, 5],
+      kernel: [3, 3],
+      pad: [0, 0, 0, 0],
+      groups: 2,
+      lanes: 2,
+    },
   ];
   for (const c of cases) {
     const what = `x [${c.x}] dy [${c.cotangent}] kernel [${c.kernel}] pad [${c.pad}] strides [${c.strides ?? [1, 1]}] dilations [${c.dilations ?? [1, 1]}] groups ${c.groups ?? 1}`;
@@ -65,12 +83,15 @@ describe("4-wide conv2d_backward_kernel", () => {
       const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
       const feeds = { x: data(size(c.x), 1), dy: data(size(c.cotangent), 2) };
       const exe = await compile(graph, { backend: webgl() });
-      const kernel = emitPlan(exe.program).kernels.at(-1)!;
-      expect(kernel.fragment).toMatch(/vec4 n\d+_4\(int base\)/);
+      const fourWide = planWithoutSplits(exe);
+      expect(fourWide.kernels.at(-1)!.fragment).toMatch(/vec4 n\d+_4\(int base\)/);
+      expect(emitPlan(exe.program).kernels.at(-1)!.split?.targets.length).toBe(c.lanes);
       const actual = exe.run(feeds).dw as Float32Array;
       const expected = evaluate(graph, feeds).dw!;
       expect(actual.length).toBe(expected.length);
       expect(mismatch(actual, expected, 1e-4, 1e-5)).toBeUndefined();
+      const actualFourWide = await runPlan(exe, fourWide, feeds, "dw");
+      expect(mismatch(actualFourWide, expected, 1e-4, 1e-5)).toBeUndefined();
     });
   }
 });

@@ -11,7 +11,7 @@ import {
 } from "@nnc/core";
 import { describe, expect, it } from "vitest";
 import { emitPlan, parsePlanSource, planSource } from "./emit/emit-plan.js";
-import { webgl } from "./index.js";
+import { type WebglInstance, webgl } from "./index.js";
 import type { WebglPlan } from "./plan.js";
 
 // The driver: shader errors, context loss, texture reuse, exact int32, no compilation after
@@ -152,6 +152,27 @@ describe("webgl driver", () => {
       const want = evaluate(graph, { x }).y!;
       for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 5);
     }
+  });
+
+  it("leaves no GL error behind after instantiate and a run with multi-target kernels", async () => {
+    const g = new GraphBuilder("mlp");
+    const x = g.input("x", [8, 12]);
+    const h = g.layers.dense(x, 16, { name: "fc", activation: "relu" });
+    g.output("y", g.sum(h));
+    const graph = g.build();
+    const exe = await compile(graph, { backend: webgl() });
+    const backend = webgl();
+    const instance = (await backend.instantiate(
+      backend.emit(exe.program),
+      exe.program,
+    )) as WebglInstance;
+    expect(emitPlan(exe.program).kernels.some((k) => k.split)).toBe(true);
+    expect(instance.gl.getError()).toBe(instance.gl.NO_ERROR);
+    const compiled = exe.program.graph;
+    instance.write(compiled.findNode("x")!.id, feedsOf(96));
+    instance.run();
+    instance.read(compiled.outputs[0]!.node);
+    expect(instance.gl.getError()).toBe(instance.gl.NO_ERROR);
   });
 
   it("round-trips int32 values beyond 2^24 exactly", async () => {

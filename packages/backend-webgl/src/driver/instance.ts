@@ -320,20 +320,23 @@ export async function instantiatePlan(
   // outputs are activations, so the garbage they compute is overwritten by the first run.
   for (const d of draws) draw(d);
   for (const prog of [copyFloat, copyInt]) {
-    // Drawn into a scratch 1×1 texture: parameters must keep their values.
-    const scratch = createTexture(ctx, {
-      width: 1,
-      height: 1,
-      format: prog === copyInt ? "RGBA32I" : "RGBA32F",
-    });
+    // Drawn from and into scratch 1×1 textures of the program's format: parameters must keep
+    // their values, and a sampler reading a texture of the other kind is a GL error.
+    const format = prog === copyInt ? "RGBA32I" : "RGBA32F";
+    const source = createTexture(ctx, { width: 1, height: 1, format });
+    const scratch = createTexture(ctx, { width: 1, height: 1, format });
     const fb = gl.createFramebuffer()!;
     gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
     gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, scratch, 0);
     gl.viewport(0, 0, 1, 1);
     gl.useProgram(prog);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, source);
+    gl.uniform1i(prog === copyInt ? copyLocation.int : copyLocation.float, 0);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
     gl.deleteFramebuffer(fb);
     gl.deleteTexture(scratch);
+    gl.deleteTexture(source);
   }
   for (const b of plan.buffers) if (b.constant) write(b.node, b.constant);
   for (const k of plan.kernels) {

@@ -11,6 +11,7 @@ import {
   emitConv2dTranspose,
 } from "./ops/conv.js";
 import {
+  emitConv2dBackwardKernelSplit,
   emitConv2dBackwardKernelVec4,
   emitConv2dTransposeSplit,
   emitConv2dTransposeVec4,
@@ -113,6 +114,7 @@ export const SPLIT_TABLE: { readonly [P in PrimitiveOp]?: GlslEmitterSplit } = {
   matmul: emitMatmulSplit,
   conv2d: (ctx, node) => emitConv2dSplit(ctx, node) ?? emitConv2dSharedSplit(ctx, node),
   conv2d_transpose: emitConv2dTransposeSplit,
+  conv2d_backward_kernel: emitConv2dBackwardKernelSplit,
 };
 
 /**

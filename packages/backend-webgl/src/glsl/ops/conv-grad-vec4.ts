@@ -16,6 +16,44 @@ import { bind, decodeIndex, guarded, inRange, loop, shapeOf, sum } from "./index
  * need not be a multiple of 4) falls back to the scalar gather per element.
  */
 export const emitConv2dBackwardKernelVec4: GlslEmitterVec4 = (ctx, node) => {
+  const k = backwardKernel(ctx, node, 1);
+  return k && [...k.lines, `return ${k.accs[0]};`].join("\n");
+};
+
+/**
+ * The multi-target form of {@link emitConv2dBackwardKernelVec4}: lane j computes the fragment's
+ * 4 kernel elements for output channel o + 4j (4 channels further on: one channel's `cg·kh·kw`
+ * elements need not fill whole texels, 4 channels' do), so each image value fetched serves
+ * every lane: 4 + lanes fetches per 4·lanes multiply-adds instead of 5 per 4. Needs the group's
+ * output channels to be a multiple of 4·lanes (LeNet's conv2: 16 channels, 4 lanes).
+ */
+export const emitConv2dBackwardKernelSplit: GlslEmitterSplit = (ctx, node) => {
+  const [o, cg, kh, kw] = node.type.shape as [number, number, number, number];
+  const og = o / (node.attrs as unknown as Conv2dBackwardKernelAttrs).groups;
+  const lanes = [4, 3, 2].find((l) => og % (4 * l) === 0) ?? 0;
+  if (lanes === 0) return undefined;
+  const k = backwardKernel(ctx, node, lanes);
+  const channelTexels = cg * kh * kw;
+  return (
+    k && {
+      lanes,
+      extent: o / 4,
+      laneTexels: channelTexels,
+      body: [...k.lines, ...k.accs.map((acc, j) => `w${node.id}_${j} = ${acc};`)].join("\n"),
+    }
+  );
+};
+
+/**
+ * The statements of the shared-loop conv2d_backward_kernel for the fragment's 4 kernel elements
+ * of `lanes` output channels 4 apart (lane j: elements + 4j·cg·kh·kw), accumulating lane j in
+ * `accs[j]`.
+ */
+function backwardKernel(
+  ctx: GlslContext,
+  node: Node,
+  lanes: number,
+): { lines: string[]; accs: string[] } | undefined {
   if (node.type.dtype !== "float32") return undefined;
   const [input, cotangent] = node.inputs as [number, number];
   const [n, c, h, w] = shapeOf(ctx, input) as [number, number, number, number];
@@ -52,8 +90,14 @@ export const emitConv2dBackwardKernelVec4: GlslEmitterVec4 = (ctx, node) => {
     return d.axes as [string, string, string, string];
   });
   const oc = decoded[0]![0];
+  const laneList = Array.from({ length: lanes }, (_, j) => j);
+  const laneElements = 4 * cg * kh * kw;
+  const gathered = (j: number) =>
+    `vec4(${elements.map((e) => `${fallback}(${j === 0 ? e : `${e} + ${j * laneElements}`})`).join(", ")})`;
   lines.push(
-    `if (${oc} != ${decoded[3]![0]}) return vec4(${elements.map((e) => `${fallback}(${e})`).join(", ")});`,
+    lanes === 1
+      ? `if (${oc} != ${decoded[3]![0]}) return ${gathered(0)};`
+      : `if (${oc} != ${decoded[3]![0]}) { ${laneList.map((j) => `w${node.id}_${j} = ${gathered(j)};`).join(" ")} return; }`,
   );
   const group = groupOf(oc, og, o);
   const image = decoded.map(([, ci, ki]) =>
@@ -62,8 +106,8 @@ export const emitConv2dBackwardKernelVec4: GlslEmitterVec4 = (ctx, node) => {
   const top = decoded.map(([, , ki]) => bind(ctx, lines, "y0", sum(-pt, [dh, ki])));
   const left = decoded.map(([, , , kj]) => bind(ctx, lines, "x0", sum(-pl, [dw, kj])));
   const response = bind(ctx, lines, "cb", sum(0, [outPlane, oc]));
-  const acc = ctx.local("acc");
-  lines.push(`vec4 ${acc} = vec4(0.0);`);
+  const accs = laneList.map(() => ctx.local("acc"));
+  lines.push(...accs.map((acc) => `vec4 ${acc} = vec4(0.0);`));
   const rowMax = (kh - 1) * dh - pt + (oh - 1) * sh;
   const colMax = (kw - 1) * dw - pl + (ow - 1) * sw;
   const components = ["x", "y", "z", "w"];
@@ -89,14 +133,22 @@ export const emitConv2dBackwardKernelVec4: GlslEmitterVec4 = (ctx, node) => {
           row.push(
             ...loop(ctx, "ox", ow, (x) => {
               const body: string[] = [];
-              const g = ctx.local("g");
-              body.push(`float ${g} = ${ctx.read(cotangent, sum(0, [1, responseRow], [1, x]))};`);
+              // Lane j's cotangent is output channel oc + 4j's: 4j planes further on.
+              const g = laneList.map(() => ctx.local("g"));
+              body.push(
+                ...laneList.map(
+                  (j) =>
+                    `float ${g[j]} = ${ctx.read(cotangent, sum(4 * j * outPlane, [1, responseRow], [1, x]))};`,
+                ),
+              );
               components.forEach((comp, k) => {
                 const col = inRange(`(${sum(0, [1, left[k]!], [sw, x])})`, -pl, colMax, w);
                 const checks = [rowOk[k]!, col].filter((t) => t !== "true");
+                const pixel = ctx.local("px");
                 body.push(
                   ...guarded(checks.length === 0 ? "true" : checks.join(" && "), [
-                    `${acc}.${comp} += ${g} * ${ctx.read(input, sum(0, [1, imageRow[k]!], [sw, x]))};`,
+                    `float ${pixel} = ${ctx.read(input, sum(0, [1, imageRow[k]!], [sw, x]))};`,
+                    ...laneList.map((j) => `${accs[j]}.${comp} += ${g[j]} * ${pixel};`),
                   ]),
                 );
               });
@@ -108,10 +160,9 @@ export const emitConv2dBackwardKernelVec4: GlslEmitterVec4 = (ctx, node) => {
       );
       return batch;
     }),
-    `return ${acc};`,
   );
-  return lines.join("\n");
-};
+  return { lines, accs };
+}
 
 /**
  * The 4-wide conv2d_transpose (float32): the 4 image elements base … base + 3 (clamped to the
