@@ -29,8 +29,9 @@ interface Case {
   readonly texelWeights?: boolean;
   /**
    * Render targets of the default plan's multi-target path (output channels per fragment: the
-   * row-aligned path takes 4 or 2 when the group has a multiple of 4 input channels, the shared
-   * loop 4, 3 or 2 when one divides the group's output channels and ho·wo is a multiple of 4).
+   * row-aligned path takes 4 or 2 when the group has a multiple of 4 input channels, else it
+   * stays 4-wide; where it does not apply, the shared loop takes 4, 3 or 2 when one divides the
+   * group's output channels and ho·wo is a multiple of 4).
    */
   readonly lanes?: number;
 }
@@ -65,7 +66,7 @@ describe("4-wide conv2d", () => {
       lanes: 4,
     },
     { x: [2, 3, 8, 8], w: [5, 3, 3, 3], pad: [1, 1, 1, 1], wide: true, texelWeights: false },
-    { x: [2, 1, 28, 28], w: [6, 1, 5, 5], pad: [0, 0, 0, 0], wide: true, lanes: 3 },
+    { x: [2, 1, 28, 28], w: [6, 1, 5, 5], pad: [0, 0, 0, 0], wide: true },
     {
       x: [1, 4, 16, 16],
       w: [4, 4, 3, 3],
@@ -80,9 +81,8 @@ describe("4-wide conv2d", () => {
       pad: [2, 2, 3, 3],
       dilations: [2, 3],
       wide: true,
-      lanes: 3,
     },
-    { x: [1, 8, 8, 8], w: [6, 4, 3, 3], pad: [1, 1, 1, 1], groups: 2, wide: true, lanes: 3 },
+    { x: [1, 8, 8, 8], w: [6, 4, 3, 3], pad: [1, 1, 1, 1], groups: 2, wide: true },
     { x: [2, 16, 8, 8], w: [8, 4, 3, 3], pad: [1, 1, 1, 1], groups: 4, wide: true, lanes: 2 },
     // Input width not a multiple of 4 (9, 10), output width not a multiple of 4: the shared-loop
     // 4-wide path (one weight fetch for the 4 outputs), planes of 64, 80 and 16 elements.

@@ -250,6 +250,13 @@ export const emitConv2dSplit: GlslEmitterSplit = (ctx, node) => {
   };
 };
 
+/** Whether conv2d `node` can take the row-aligned paths (float32, widths multiples of 4). */
+export function rowAligned(ctx: GlslContext, node: Node): boolean {
+  const [, , , w] = shapeOf(ctx, node.inputs[0]!);
+  const wo = node.type.shape[3]!;
+  return node.type.dtype === "float32" && wo % 4 === 0 && w! % 4 === 0;
+}
+
 /**
  * The statements of the row-aligned conv2d for `lanes` consecutive output channels starting at
  * the one of element `base`, accumulating lane j's 4 outputs in `accs[j]`; undefined when the
