@@ -196,13 +196,15 @@ export class Trainer {
 
   /** Writes a checkpoint file atomically (a crash mid-write keeps the previous file). */
   async save(path: string): Promise<void> {
-    const { saveCheckpoint } = await import("./checkpoint-file.js");
+    // "#checkpoint-file" is node:fs in Node and a module failing with NNC5004/5003 under the
+    // "browser" condition (package.json "imports"), so bundlers never pull Node built-ins in.
+    const { saveCheckpoint } = await import("#checkpoint-file");
     await saveCheckpoint(path, this.checkpoint());
   }
 
   /** Restores a checkpoint file written by {@link save}. */
   async load(path: string): Promise<void> {
-    const { loadCheckpoint } = await import("./checkpoint-file.js");
+    const { loadCheckpoint } = await import("#checkpoint-file");
     this.restore(await loadCheckpoint(path), path);
   }
 
