@@ -106,6 +106,8 @@ interface TransposeCase {
   readonly groups?: number;
   /** Image channels per fragment in the default plan's multi-target path. */
   readonly lanes?: number;
+  /** Whether that path reads cotangent rows a run of texels at a time (stride 1, one group). */
+  readonly rows?: boolean;
 }
 
 function transposeGraph(c: TransposeCase): Graph {
@@ -129,7 +131,7 @@ describe("4-wide conv2d_transpose", () => {
   const cases: TransposeCase[] = [
     // LeNet's conv2 input gradient: 14×14 planes, so a texel never spans two planes.
     // The default plan computes 3 image channels per fragment (lanes).
-    { x: [2, 16, 10, 10], w: [16, 6, 5, 5], pad: [0, 0, 0, 0], lanes: 3 },
+    { x: [2, 16, 10, 10], w: [16, 6, 5, 5], pad: [0, 0, 0, 0], lanes: 3, rows: true },
     // 5×7 planes (35 elements): texels span planes, and the last texel is part padding.
     { x: [1, 3, 3, 5], w: [3, 2, 3, 3], pad: [0, 0, 0, 0] },
     {
@@ -142,7 +144,9 @@ describe("4-wide conv2d_transpose", () => {
       lanes: 3,
     },
     { x: [2, 4, 6, 6], w: [4, 3, 3, 3], pad: [1, 1, 1, 1], groups: 2, lanes: 3 },
-    { x: [1, 4, 6, 6], w: [4, 4, 3, 3], pad: [1, 1, 1, 1], lanes: 4 },
+    { x: [1, 4, 6, 6], w: [4, 4, 3, 3], pad: [1, 1, 1, 1], lanes: 4, rows: true },
+    // Rows of 7 (texels straddle rows), asymmetric padding, 3 channels: 3 lanes of row runs.
+    { x: [2, 5, 5, 7], w: [5, 3, 3, 4], pad: [2, 1, 1, 2], lanes: 3, rows: true },
   ];
   for (const c of cases) {
     const what = `x [${c.x}] w [${c.w}] pad [${c.pad}] strides [${c.strides ?? [1, 1]}] dilations [${c.dilations ?? [1, 1]}] outputPadding [${c.outputPadding ?? [0, 0]}] groups ${c.groups ?? 1}`;
@@ -153,7 +157,9 @@ describe("4-wide conv2d_transpose", () => {
       const exe = await compile(graph, { backend: webgl() });
       const fourWide = planWithoutSplits(exe);
       expect(fourWide.kernels.at(-1)!.fragment).toMatch(/vec4 n\d+_4\(int base\)/);
-      expect(emitPlan(exe.program).kernels.at(-1)!.split?.targets.length).toBe(c.lanes);
+      const kernel = emitPlan(exe.program).kernels.at(-1)!;
+      expect(kernel.split?.targets.length).toBe(c.lanes);
+      expect(kernel.fragment.includes("bool straddles")).toBe(c.rows ?? false);
       const actual = exe.run(feeds).y as Float32Array;
       const expected = evaluate(graph, feeds).y!;
       expect(actual.length).toBe(expected.length);

@@ -18,6 +18,7 @@ import {
   emitConv2dTransposeVec4,
 } from "./ops/conv-grad-vec4.js";
 import { emitConv2dAnyVec4, emitConv2dSharedSplit } from "./ops/conv-shared-vec4.js";
+import { emitConv2dTransposeRowsSplit } from "./ops/conv-transpose-rows.js";
 import { emitElementwise } from "./ops/elementwise.js";
 import {
   emitBroadcastTo,
@@ -119,7 +120,8 @@ export const SPLIT_TABLE: { readonly [P in PrimitiveOp]?: GlslEmitterSplit } = {
   conv2d: (ctx, node) =>
     emitConv2dSplit(ctx, node) ??
     (rowAligned(ctx, node) ? undefined : emitConv2dSharedSplit(ctx, node)),
-  conv2d_transpose: emitConv2dTransposeSplit,
+  conv2d_transpose: (ctx, node) =>
+    emitConv2dTransposeRowsSplit(ctx, node) ?? emitConv2dTransposeSplit(ctx, node),
   conv2d_backward_kernel: emitConv2dBackwardKernelSplit,
 };
 
