@@ -7,6 +7,7 @@ import { type Graph, GraphBuilder } from "@nnc/core";
 
 /** Builds the S4 network for a batch of `batch` 64×64 single-channel images (NCHW). */
 export function buildSeed002Network(batch = 1): Graph {
+  // #region network
   const g = new GraphBuilder("seed-002");
   const x = g.input("image", [batch, 1, 64, 64]);
   let h = g.layers.conv2d(x, { name: "conv1", filters: 5, kernel: 4, stride: 2, padding: "valid" });
@@ -15,6 +16,7 @@ export function buildSeed002Network(batch = 1): Graph {
   h = g.layers.maxPool2d(h, { name: "pool2", kernel: 2 });
   g.output("out", g.layers.dense(h, 5, { name: "fc" }));
   return g.build();
+  // #endregion network
 }
 
 /**

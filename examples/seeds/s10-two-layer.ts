@@ -28,6 +28,7 @@ export interface TwoLayerOptions {
  */
 export function buildTwoLayerNetwork(options: TwoLayerOptions): Graph {
   const { inputs, hidden, batch, hiddenInit, outputInit, seed } = options;
+  // #region network
   const g = new GraphBuilder("s10-two-layer");
   const x = g.input("x", [batch, inputs]);
   const y = g.input("y", [batch, 1]);
@@ -46,6 +47,7 @@ export function buildTwoLayerNetwork(options: TwoLayerOptions): Graph {
   g.output("prediction", out);
   g.output("loss", g.mse(out, y));
   return g.build();
+  // #endregion network
 }
 
 export default buildTwoLayerNetwork;

@@ -25,6 +25,7 @@ export interface ThreeLayerSizes {
  * the mean over s of (o − y)².
  */
 export function buildThreeLayerNetwork({ n, m, r, s, batch = 1 }: ThreeLayerSizes): Graph {
+  // #region network
   const g = new GraphBuilder("s2-three-layer");
   const x = g.input("x", [batch, n]);
   const y = g.input("y", [batch, s]);
@@ -34,6 +35,7 @@ export function buildThreeLayerNetwork({ n, m, r, s, batch = 1 }: ThreeLayerSize
   g.output("o", o);
   g.output("loss", g.mse(o, y, { reduction: "sum" }));
   return g.build();
+  // #endregion network
 }
 
 export default buildThreeLayerNetwork;

@@ -31,6 +31,7 @@ export function buildLogisticMixture({
   components,
   batch = 1,
 }: LogisticMixtureSizes): Graph {
+  // #region network
   const g = new GraphBuilder("s5-logistic-mixture");
   const x = g.input("x", [batch, features]);
   const y = g.input("y", [batch, 1]);
@@ -44,6 +45,7 @@ export function buildLogisticMixture({
   g.output("p", p);
   g.output("loss", g.neg(g.mean(logLikelihood)));
   return g.build();
+  // #endregion network
 }
 
 export default buildLogisticMixture;

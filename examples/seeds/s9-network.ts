@@ -36,6 +36,7 @@ export interface S9Values {
  * extend the loss (a weight penalty, say) before choosing them.
  */
 export function addS9Network(g: GraphBuilder): S9Values {
+  // #region network
   const x = g.input("x", [1, 1]);
   const y = g.input("y", [1, 1]);
   const w1 = g.param("W1", [2, 1], { init: [1, -1] });
@@ -47,6 +48,7 @@ export function addS9Network(g: GraphBuilder): S9Values {
   const h2 = g.relu(a2);
   const yHat = g.matmul(w3, h2);
   const j = g.sum(g.square(g.sub(y, yHat)));
+  // #endregion network
   return { x, y, w1, w2, w3, a1, h1, a2, h2, yHat, j };
 }
 

@@ -22,11 +22,13 @@ export interface W3Options {
 export function buildW3({ batch, training }: W3Options): Graph {
   const g = new GraphBuilder("w3-bn-convnet");
   const image = g.input("image", [batch, 3, 32, 32]);
+  // #region block
   const block = (x: Value, k: number, filters: number): Value => {
     const conv = g.layers.conv2d(x, { name: `conv${k}`, filters, kernel: 3, padding: "same" });
     const norm = g.layers.batchNorm(conv, { name: `bn${k}`, training });
     return g.scope(`relu${k}`, () => g.relu(norm));
   };
+  // #endregion block
   let h = block(image, 1, 32);
   h = block(h, 2, 32);
   h = g.layers.maxPool2d(h, { name: "pool1", kernel: 2 });

@@ -13,6 +13,8 @@ const only = process.argv.slice(2);
 
 const generators = (await readdir(here))
   .filter((file) => /^generate-.+\.ts$/.test(file))
+  // A generator's tests sit beside it (generate-x.test.ts) and are not generators.
+  .filter((file) => !file.endsWith(".test.ts"))
   .filter((file) => only.length === 0 || only.some((name) => file.includes(name)))
   .sort();
 

@@ -25,6 +25,7 @@ import {
 /** The name this backend reports and stamps on its modules. */
 export const BACKEND_NAME = "float64";
 
+// #region factory
 /**
  * A backend that runs every primitive op in float64 arithmetic: a complete third-party plugin
  * written against `@nnc/core`'s public API only.
@@ -72,6 +73,7 @@ export function float64(): Backend {
     },
   };
 }
+// #endregion factory
 
 /** A compute step, resolved once at load: the node, its op record and its operands' types. */
 interface Step {
@@ -121,6 +123,7 @@ function createInstance({ graph, schedule }: LoadedProgram): BackendInstance {
     if (node.op === "constant") store(node, values[node.id]!, node.attrs.value as number[]);
   }
 
+  // #region instance
   return {
     write(id, data) {
       const node = nodeAt(id, "write");
@@ -161,6 +164,7 @@ function createInstance({ graph, schedule }: LoadedProgram): BackendInstance {
       for (const [k, u] of updates.entries()) u.param.set(next[k]!);
     },
   };
+  // #endregion instance
 }
 
 /** Stores values with the node's dtype semantics: float64 kept, int32 wrapped, bool 0/1. */

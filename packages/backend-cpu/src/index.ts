@@ -10,5 +10,5 @@ export type {
   ScalarExpression,
   ValueRef,
 } from "./emit-context.js";
-export type { CpuInstance } from "./instantiate.js";
+export type { CpuInstance, InstantiateOptions } from "./instantiate.js";
 export { wasmGemmModule } from "./wasm/gemm-wasm.js";

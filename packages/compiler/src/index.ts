@@ -27,7 +27,8 @@ export type {
   BufferRegion,
 } from "./memory/buffer-plan.js";
 export { checkPlan } from "./memory/check-plan.js";
-export { evaluatePlanned } from "./memory/evaluate-planned.js";
+export { evaluatePlanned, type PlannedEvaluation } from "./memory/evaluate-planned.js";
+export type { PlanBuffers } from "./memory/buffer-plan.js";
 export { planBuffers } from "./memory/plan-buffers.js";
 export {
   formatMemoryReport,

@@ -11,7 +11,7 @@ export {
   epochOrder,
   layoutDataset,
 } from "./dataset.js";
-export type { EarlyStoppingOptions, Monitor } from "./early-stopping.js";
+export type { EarlyStoppingOptions, EarlyStoppingState, Monitor } from "./early-stopping.js";
 export type {
   AccuracyOptions,
   Evaluation,
@@ -42,4 +42,4 @@ export {
   stepLr,
 } from "./schedules.js";
 export { Trainer, type TrainerOptions } from "./trainer.js";
-export type { TrainerState } from "./trainer-state.js";
+export type { EpochProgress, RunBinding, TrainerState } from "./trainer-state.js";

@@ -8,7 +8,7 @@
  */
 import { type Graph, GraphBuilder } from "@nnc/core";
 
-/** Options of {@link buildLeNet}. */
+/** Options of `conformanceModels.lenet5`. */
 export interface LeNetOptions {
   /** Static batch size (W2 uses 32). */
   readonly batch: number;

@@ -4,7 +4,7 @@
  */
 import { type Graph, GraphBuilder } from "@nnc/core";
 
-/** Options of {@link buildMlp}. */
+/** Options of `conformanceModels.mlp`. */
 export interface MlpOptions {
   /** Static batch size (W1 uses 64). */
   readonly batch: number;

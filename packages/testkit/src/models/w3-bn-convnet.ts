@@ -10,7 +10,7 @@
  */
 import { type Graph, GraphBuilder, type Value } from "@nnc/core";
 
-/** Options of {@link buildW3}. */
+/** Options of `conformanceModels.w3BnConvnet`. */
 export interface W3Options {
   readonly batch: number;
   /** Batch statistics, running-stat updates, a `label` input and a `loss` output when true. */
@@ -18,8 +18,9 @@ export interface W3Options {
 }
 
 /**
- * Builds W3 for a batch of NCHW images `image` [batch, 3, 32, 32]: output `logits` [batch, 10];
- * in training also int32 `label` [batch] and the softmax cross-entropy `loss`. Layers are
+ * Builds W3 for a batch of NCHW images `image` (shape `[batch, 3, 32, 32]`), with the output
+ * `logits` (shape `[batch, 10]`); in training also int32 `label` (shape `[batch]`) and the
+ * softmax cross-entropy `loss`. Layers are
  * conv1..conv4, bn1..bn4, relu1..relu4, pool1, pool2 and fc.
  */
 export function buildW3({ batch, training }: W3Options): Graph {
