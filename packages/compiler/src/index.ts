@@ -25,10 +25,10 @@ export type {
   BufferPlan,
   BufferPlanOptions,
   BufferRegion,
+  PlanBuffers,
 } from "./memory/buffer-plan.js";
 export { checkPlan } from "./memory/check-plan.js";
 export { evaluatePlanned, type PlannedEvaluation } from "./memory/evaluate-planned.js";
-export type { PlanBuffers } from "./memory/buffer-plan.js";
 export { planBuffers } from "./memory/plan-buffers.js";
 export {
   formatMemoryReport,
