@@ -1,5 +1,6 @@
 import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../chromium.shared.js";
 import { sharedTestConfig } from "../../vitest.shared.js";
 
 /**
@@ -8,8 +9,6 @@ import { sharedTestConfig } from "../../vitest.shared.js";
  * Playwright launches every browser with a fresh temporary profile (it refuses
  * --user-data-dir), which is the clean profile we want.
  */
-const chromium = process.env.NNC_CHROMIUM ?? "/usr/bin/chromium";
-
 export default defineConfig({
   ...sharedTestConfig,
   test: {
@@ -21,17 +20,8 @@ export default defineConfig({
       screenshotFailures: false,
       provider: playwright({
         launchOptions: {
-          executablePath: chromium,
-          args: [
-            "--no-sandbox",
-            "--use-angle=swiftshader",
-            "--enable-unsafe-swiftshader",
-            "--disable-background-networking",
-            "--disable-quic",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-          ],
+          executablePath: CHROMIUM_PATH,
+          args: [...CHROMIUM_ARGS],
         },
       }),
       instances: [{ browser: "chromium" }],

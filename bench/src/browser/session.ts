@@ -4,22 +4,11 @@
  * entry tied to a page.
  */
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../../chromium.shared.js";
 import type { BrowserLibraryId } from "../libraries/library.js";
 import type { TimingPlan } from "../measure.js";
 import type { WorkloadId } from "../workloads.js";
 import type { GlEnvironment, PreparedCell, TimedCell } from "./protocol.js";
-
-/** Flags of the run: software WebGL through SwiftShader, and no background traffic. */
-export const CHROMIUM_ARGS: readonly string[] = [
-  "--no-sandbox",
-  "--use-angle=swiftshader",
-  "--enable-unsafe-swiftshader",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 /**
  * A page that does not answer a call (the check runs, or the timing) within this time is closed
@@ -36,7 +25,7 @@ export class BrowserSession {
 
   /** Launches Chromium (NNC_CHROMIUM, else Debian's /usr/bin/chromium) for the page at `url`. */
   static async launch(url: string): Promise<BrowserSession> {
-    const executablePath = process.env.NNC_CHROMIUM ?? "/usr/bin/chromium";
+    const executablePath = CHROMIUM_PATH;
     const browser = await chromium.launch({
       executablePath,
       headless: true,
