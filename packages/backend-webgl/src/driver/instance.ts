@@ -201,7 +201,10 @@ export async function instantiatePlan(
     }
     const padded = paddedSize(b.layout);
     let array: Float32Array | Int32Array;
-    if (b.dtype === "float32") {
+    if (b.dtype === "float32" && data instanceof Float32Array && data.length === padded) {
+      // The value fills its texture exactly: upload the caller's array without a copy.
+      array = data;
+    } else if (b.dtype === "float32") {
       array = new Float32Array(padded);
       array.set(data);
     } else {
@@ -232,7 +235,7 @@ export async function instantiatePlan(
     // A lost context reads zeros without an error: check again.
     ctx.check();
     if (b.dtype === "bool") return Uint8Array.from(values.subarray(0, b.size));
-    return values.slice(0, b.size);
+    return values.length === b.size ? values : values.slice(0, b.size);
   };
   const runHost = (task: DropoutMaskTask) => {
     if (task.saltNode === undefined) return;
