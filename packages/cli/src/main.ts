@@ -4,14 +4,21 @@ import { join, relative } from "node:path";
 import { wasmGemmModule } from "@nnc/backend-cpu";
 import {
   adam,
-  compile,
-  type Executable,
+  compileProgram,
   formatMemoryReport,
+  loadProgram,
   momentum,
   type Optimizer,
   sgd,
 } from "@nnc/compiler";
-import { formatShape, formatSummary, isNncError, readSafetensors, summarize } from "@nnc/core";
+import {
+  formatShape,
+  formatSummary,
+  isNncError,
+  type Program,
+  readSafetensors,
+  summarize,
+} from "@nnc/core";
 import { type CompileCommand, parseCommand, USAGE } from "./args.js";
 import { checkExecutable } from "./check.js";
 import { CliError } from "./cli-error.js";
@@ -77,7 +84,9 @@ async function compileCommand(command: CompileCommand, io: CliIo): Promise<void>
   const train = command.mode === "train";
   const loss = train ? (command.loss ?? "loss") : undefined;
   const dumps = new Map<string, string>();
-  const exe = await compile(graph, {
+  // Compiled and emitted without loading it: writing the files needs no device, so a WebGL
+  // model compiles in Node. Only --check loads the program (on this machine's backend).
+  const compiled = await compileProgram(graph, {
     backend,
     mode: command.mode,
     ...(loss !== undefined && { loss }),
@@ -91,25 +100,36 @@ async function compileCommand(command: CompileCommand, io: CliIo): Promise<void>
       },
     },
   });
-  if (command.weights !== undefined) await loadWeights(exe, command.weights);
+  const params: Record<string, ArrayLike<number>> = { ...compiled.initialParams };
+  if (command.weights !== undefined) {
+    Object.assign(params, await loadWeights(compiled.program, command.weights));
+  }
 
   const files = new Map<string, string | Uint8Array>();
-  const standalone = writeStandaloneFiles(exe, {
-    name: graph.name,
-    ...(loss !== undefined && { loss }),
-    // CPU modules carry the WebAssembly SIMD GEMM (used where SIMD is available).
-    ...(exe.module.backend === "cpu" && { wasmGemm: wasmGemmModule() }),
-    // Other backends' modules import the backend package (and @nnc/core) at run time.
-    ...(specifier !== null && { backendPackage: { specifier, exportName } }),
-  });
+  const standalone = writeStandaloneFiles(
+    { ...compiled, getParams: () => params },
+    {
+      name: graph.name,
+      ...(loss !== undefined && { loss }),
+      // CPU modules carry the WebAssembly SIMD GEMM (used where SIMD is available).
+      ...(compiled.module.backend === "cpu" && { wasmGemm: wasmGemmModule() }),
+      // Other backends' modules import the backend package (and @nnc/core) at run time.
+      ...(specifier !== null && { backendPackage: { specifier, exportName } }),
+    },
+  );
   for (const [name, content] of Object.entries(standalone)) files.set(name, content);
   for (const format of command.emit) files.set(`graph.${format}`, renderGraph(graph, format));
   for (const [pass, text] of dumps) files.set(`dumps/${safeDirectoryName(pass)}.txt`, `${text}\n`);
 
   // Last, after the files are built: in training the check runs a step, which updates parameters.
-  const check = command.check ? checkExecutable(graph, exe, loss) : undefined;
+  let check: ReturnType<typeof checkExecutable> | undefined;
+  if (command.check) {
+    const exe = await loadProgram(compiled, backend);
+    exe.setParams(params);
+    check = checkExecutable(graph, exe, loss);
+  }
   const source = relative(process.cwd(), command.model) || command.model;
-  const json = reportJson(graph.name, source, summary, exe.report, check);
+  const json = reportJson(graph.name, source, summary, compiled.report, check);
   files.set("report.json", `${JSON.stringify(json, null, 2)}\n`);
   files.set("report.md", reportMarkdown(json));
   const failed = check?.filter((c) => !c.ok) ?? [];
@@ -129,9 +149,9 @@ async function compileCommand(command: CompileCommand, io: CliIo): Promise<void>
 
   io.stdout(formatSummary(summary));
   io.stdout("");
-  const memory = exe.report.memory;
+  const memory = compiled.report.memory;
   io.stdout(
-    `compiled ${JSON.stringify(graph.name)} for ${exe.report.backend} (${exe.report.mode}): ${Object.values(exe.report.opCounts).reduce((a, b) => a + b, 0)} ops, arena ${(memory.arenaBytes / 1024).toFixed(1)} KiB`,
+    `compiled ${JSON.stringify(graph.name)} for ${compiled.report.backend} (${compiled.report.mode}): ${Object.values(compiled.report.opCounts).reduce((a, b) => a + b, 0)} ops, arena ${(memory.arenaBytes / 1024).toFixed(1)} KiB`,
   );
   for (const c of check ?? []) {
     io.stdout(
@@ -158,7 +178,8 @@ function makeOptimizer(command: CompileCommand): Optimizer {
 }
 
 /** Sets the executable's parameters from a safetensors file; every tensor must be a parameter. */
-async function loadWeights(exe: Executable, file: string): Promise<void> {
+/** The parameter values of a `--weights` safetensors file, checked against the program's. */
+async function loadWeights(program: Program, file: string): Promise<Record<string, Float32Array>> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(file));
@@ -166,8 +187,8 @@ async function loadWeights(exe: Executable, file: string): Promise<void> {
     throw new CliError("user", `--weights: cannot read ${file}`);
   }
   const { tensors } = readSafetensors(bytes);
-  const params = exe.program.graph.params;
-  const values: Record<string, ArrayLike<number>> = {};
+  const params = program.graph.params;
+  const values: Record<string, Float32Array> = {};
   for (const [name, tensor] of tensors) {
     const param = params.find((p) => p.name === name);
     if (!param) {
@@ -183,9 +204,9 @@ async function loadWeights(exe: Executable, file: string): Promise<void> {
         `--weights ${file}: tensor ${JSON.stringify(name)} has shape ${formatShape(tensor.shape)}, the parameter has ${expected}`,
       );
     }
-    values[name] = tensor.data;
+    values[name] = Float32Array.from(tensor.data);
   }
-  exe.setParams(values);
+  return values;
 }
 
 function reportError(error: unknown, io: CliIo): number {

@@ -8,7 +8,7 @@ import {
   sizeOf,
 } from "@nnc/core";
 import { describe, expect, it } from "vitest";
-import { compile } from "./compile.js";
+import { compile, compileProgram, loadProgram } from "./compile.js";
 import { sgd } from "./optimizers/sgd.js";
 import { trainingGraph } from "./optimizers/training-graph.js";
 import { ReferenceTrainer } from "./reference-trainer.js";
@@ -74,6 +74,36 @@ function mlp() {
 }
 
 const batch = { x: [0.5, -1, 2, 1, 0, -0.5, 0.25, 0.75, -2, 1.5, 1, 0], y: [0, 1, 1, 0] };
+
+describe("compileProgram and loadProgram", () => {
+  it("emit without instantiating, and load later with the initial parameters", async () => {
+    const backend = evaluatorBackend();
+    let instantiated = 0;
+    const counting: Backend = {
+      ...backend,
+      instantiate: (module, program) => {
+        instantiated++;
+        return backend.instantiate(module, program);
+      },
+    };
+    const compiled = await compileProgram(mlp(), { backend: counting });
+    expect(instantiated).toBe(0);
+    expect(compiled.module.source).toMatch(/^\/\/ \d+ nodes$/);
+    expect(Object.keys(compiled.initialParams).sort()).toEqual([
+      "fc1.bias",
+      "fc1.weight",
+      "fc2.bias",
+      "fc2.weight",
+    ]);
+    const exe = await loadProgram(compiled, counting);
+    expect(instantiated).toBe(1);
+    expect(exe.getParams()["fc1.weight"]).toEqual(
+      Float32Array.from(compiled.initialParams["fc1.weight"]!),
+    );
+    const direct = await compile(mlp(), { backend });
+    expect(exe.run(batch).logits).toEqual(direct.run(batch).logits);
+  });
+});
 
 describe("compile", () => {
   it("runs inference and reports passes, memory, kernels and op counts", async () => {

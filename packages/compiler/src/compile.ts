@@ -1,6 +1,7 @@
 import {
   BACKEND_API_VERSION,
   type Backend,
+  type EmittedModule,
   type Graph,
   initialParams,
   NncError,
@@ -40,6 +41,34 @@ export interface CompileOptions {
  * ```
  */
 export async function compile(graph: Graph, options: CompileOptions): Promise<Executable> {
+  return loadProgram(await compileProgram(graph, options), options.backend);
+}
+
+/**
+ * A compiled program and its emitted module, before any backend loads it: what `nnc compile`
+ * writes out, which needs no device (a WebGL program can be emitted in Node).
+ */
+export interface CompiledProgram {
+  readonly program: Program;
+  readonly module: EmittedModule;
+  readonly report: CompileReport;
+  /** The loss output of a training program. */
+  readonly loss: string | undefined;
+  /**
+   * Initial values of every parameter and state value, from their initialisers, by name (in
+   * float64: a backend stores them at its own precision).
+   */
+  readonly initialParams: Readonly<Record<string, Float64Array>>;
+}
+
+/**
+ * Everything {@link compile} does short of loading the program: runs the pipeline, plans memory
+ * and has the backend emit its module. {@link loadProgram} then instantiates it.
+ */
+export async function compileProgram(
+  graph: Graph,
+  options: CompileOptions,
+): Promise<CompiledProgram> {
   const { backend } = options;
   checkBackend(backend);
   const mode = options.mode ?? "infer";
@@ -114,9 +143,7 @@ export async function compile(graph: Graph, options: CompileOptions): Promise<Ex
     alignment: plan.buffers.alignment,
   };
   const module = backend.emit(program);
-  const instance = await backend.instantiate(module, program);
   const initial = initialParams(plan.graph);
-  for (const node of plan.graph.params) instance.write(node.id, initial[node.name]!);
 
   const opCounts: Record<string, number> = {};
   for (const node of plan.graph.nodes) {
@@ -134,7 +161,30 @@ export async function compile(graph: Graph, options: CompileOptions): Promise<Ex
     opCounts,
     moduleBytes: module.source.length,
   };
-  return createExecutable(program, module, instance, report, options.loss);
+  return {
+    program,
+    module,
+    report,
+    loss: options.loss,
+    initialParams: initial,
+  };
+}
+
+/**
+ * Loads a compiled program on `backend` (the one that emitted it) and sets its parameters to
+ * their initial values: the executable {@link compile} returns.
+ */
+export async function loadProgram(
+  compiled: CompiledProgram,
+  backend: Backend,
+): Promise<Executable> {
+  checkBackend(backend);
+  const { program, module } = compiled;
+  const instance = await backend.instantiate(module, program);
+  for (const node of program.graph.params) {
+    instance.write(node.id, compiled.initialParams[node.name]!);
+  }
+  return createExecutable(program, module, instance, compiled.report, compiled.loss);
 }
 
 function checkBackend(backend: Backend | undefined): void {

@@ -12,7 +12,13 @@ export {
   vjp,
 } from "./autodiff/api.js";
 export { stopGradient } from "./autodiff/stop-gradient.js";
-export { type CompileOptions, compile } from "./compile.js";
+export {
+  type CompiledProgram,
+  type CompileOptions,
+  compile,
+  compileProgram,
+  loadProgram,
+} from "./compile.js";
 export type {
   CompileReport,
   Executable,

@@ -1,4 +1,4 @@
-import type { Executable } from "@nnc/compiler";
+import type { CompiledProgram } from "@nnc/compiler";
 import { serializeGraph } from "@nnc/core";
 import {
   COMMON_LOADER_SOURCE,
@@ -6,6 +6,9 @@ import {
   type StandaloneLayout,
 } from "./emit-standalone-module.js";
 import { RUNTIME_SOURCE } from "./runtime-source.js";
+
+/** What the emitters read: the compiled program and the backend's module. */
+type ProgramAndModule = Pick<CompiledProgram, "program" | "module">;
 
 /** How `model.js` finds a backend plugin at run time: the package and the export to call. */
 export interface BackendPackage {
@@ -27,7 +30,7 @@ export interface BackendPackage {
  * the package name reach the code only as JSON string literals.
  */
 export function emitPluginModule(
-  exe: Executable,
+  exe: ProgramAndModule,
   layout: StandaloneLayout,
   backend: BackendPackage,
 ): string {

@@ -1,6 +1,9 @@
-import type { Executable } from "@nnc/compiler";
+import type { CompiledProgram } from "@nnc/compiler";
 import { type DType, dtypeByteSize, NncError, type Node, sizeOf } from "@nnc/core";
 import { RUNTIME_SOURCE } from "./runtime-source.js";
+
+/** What the emitters read: the compiled program and the backend's module. */
+type ProgramAndModule = Pick<CompiledProgram, "program" | "module">;
 
 /** Where one named tensor lives in the arena of a standalone module. */
 export interface StandaloneTensor {
@@ -40,7 +43,7 @@ const MODULE_PREFIX = "export default ";
 
 /** Computes the layout of `exe` for {@link emitStandaloneModule}. */
 export function standaloneLayout(
-  exe: Executable,
+  exe: ProgramAndModule,
   options: { readonly name: string; readonly loss?: string; readonly weightsFile: string },
 ): StandaloneLayout {
   const { program } = exe;
@@ -111,7 +114,7 @@ function littleEndianBase64(dtype: DType, values: readonly number[]): string {
  * object-literal keys (so `__proto__` is just a string).
  */
 export function emitStandaloneModule(
-  exe: Executable,
+  exe: ProgramAndModule,
   layout: StandaloneLayout,
   wasmGemm: Uint8Array | undefined,
 ): string {

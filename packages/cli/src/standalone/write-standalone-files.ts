@@ -1,4 +1,4 @@
-import type { Executable } from "@nnc/compiler";
+import type { CompiledProgram } from "@nnc/compiler";
 import { NncError, type SafetensorsTensor, writeSafetensors } from "@nnc/core";
 import { emitDeclarations } from "./emit-declarations.js";
 import { type BackendPackage, emitPluginModule } from "./emit-plugin-module.js";
@@ -24,6 +24,15 @@ export interface StandaloneOptions {
   readonly backendPackage?: BackendPackage;
 }
 
+/**
+ * What a standalone model is written from: a compiled program (an `Executable` is one) and the
+ * parameter values to store (an executable's current values, or a compiled program's initial
+ * ones).
+ */
+export interface StandaloneSource extends Pick<CompiledProgram, "program" | "module"> {
+  getParams(): Readonly<Record<string, ArrayLike<number>>>;
+}
+
 /** The files of a standalone model, by file name. */
 export interface StandaloneFiles {
   readonly "model.js": string;
@@ -34,12 +43,15 @@ export interface StandaloneFiles {
 const WEIGHTS_FILE = "model.safetensors";
 
 /**
- * Turns an executable into the files `nnc compile` writes: `model.js` (for the cpu backend an
+ * Turns a compiled program into the files `nnc compile` writes: `model.js` (for the cpu backend an
  * ES module with no dependency on nnc; for another backend, given `options.backendPackage`, a
  * module importing that package and `@nnc/core`, see {@link emitPluginModule}), its `model.d.ts` (generated with ts-morph) and `model.safetensors` (the
- * parameters and state: the executable's current values, overridden by `options.weights`).
+ * parameters and state: the source's values, overridden by `options.weights`).
  */
-export function writeStandaloneFiles(exe: Executable, options: StandaloneOptions): StandaloneFiles {
+export function writeStandaloneFiles(
+  exe: StandaloneSource,
+  options: StandaloneOptions,
+): StandaloneFiles {
   const layout = standaloneLayout(exe, {
     name: options.name,
     weightsFile: WEIGHTS_FILE,
@@ -52,7 +64,8 @@ export function writeStandaloneFiles(exe: Executable, options: StandaloneOptions
       options.weights && Object.hasOwn(options.weights, param.name)
         ? options.weights[param.name]!
         : values[param.name]!;
-    tensors.set(param.name, { dtype: "F32", shape: param.shape, data: given });
+    const data = given instanceof Float32Array ? given : Float32Array.from(given);
+    tensors.set(param.name, { dtype: "F32", shape: param.shape, data });
   }
   for (const name of Object.keys(options.weights ?? {})) {
     if (!tensors.has(name)) {
