@@ -91,6 +91,20 @@ describe("4-wide matmul", () => {
     expect(Array.from(ints.run({ a, b }).y as Int32Array).slice(0, 4)).toEqual(row0);
   });
 
+  it("keeps the 4-wide path when an epilogue makes the result bool", async () => {
+    const g = new GraphBuilder("positive");
+    g.output("y", g.gt(g.matmul(g.input("a", [8, 8]), g.input("b", [8, 8])), g.constant(0)));
+    const graph = g.build();
+    const feeds = { a: data(64, 7), b: data(64, 8) };
+    const exe = await compile(graph, { backend: webgl() });
+    const kernel = emitPlan(exe.program).kernels.find((k) => k.fragment.includes(" matmul "))!;
+    expect(kernel.split).toBeUndefined();
+    expect(kernel.fragment).toMatch(/vec4 n\d+_4\(int base\)/);
+    const actual = Array.from(exe.run(feeds).y as Uint8Array);
+    expect(actual).toEqual(Array.from(evaluate(graph, feeds).y!));
+    expect(actual.some((v) => v === 1) && actual.some((v) => v === 0)).toBe(true);
+  });
+
   it("splits batched products whose B broadcasts over a batch axis", async () => {
     const g = new GraphBuilder("batched");
     g.output("y", g.matmul(g.input("a", [2, 3, 4, 8]), g.input("b", [3, 8, 12])));

@@ -131,7 +131,10 @@ export function buildShader(
 ): BuiltShader {
   const graph = program.graph;
   const ctx = new ShaderContext(program, new Set(kernel.nodes));
-  const split = wideNode(program, kernel, table, splitTable, ctx);
+  // Render targets and merges are float textures: a kernel whose result is int32 or bool (an
+  // epilogue comparing a product) keeps the 4-wide path.
+  const floatResult = graph.node(kernel.nodes.at(-1)!).type.dtype === "float32";
+  const split = floatResult ? wideNode(program, kernel, table, splitTable, ctx) : undefined;
   const wide = split ? undefined : wideNode(program, kernel, table, vec4Table, ctx);
   const functions = kernel.nodes.map((id) => {
     const node = graph.node(id);
