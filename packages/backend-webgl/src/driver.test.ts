@@ -175,6 +175,41 @@ describe("webgl driver", () => {
     expect(instance.gl.getError()).toBe(instance.gl.NO_ERROR);
   });
 
+  it("draws kernels that read only parameters (BatchNorm folding) after a parameter write, not every run", async () => {
+    const g = new GraphBuilder("folded");
+    const x = g.input("x", [1, 4, 8, 8]);
+    const conv = g.layers.conv2d(x, { name: "conv", filters: 8, kernel: 3, padding: "same" });
+    g.output("y", g.relu(g.layers.batchNorm(conv, { name: "bn", training: false })));
+    const graph = g.build();
+    const exe = await compile(graph, { backend: webgl() });
+    const plan = emitPlan(exe.program);
+    const hoisted = plan.kernels.filter((k) => k.hoisted);
+    expect(hoisted.map((k) => k.name)).toEqual(
+      expect.arrayContaining(["conv/fold/weight", "conv/fold/bias"]),
+    );
+    // Hoisted results keep their own textures: nothing else is drawn into them.
+    const texture = new Map(plan.buffers.map((b) => [b.node, b.texture]));
+    for (const k of hoisted) {
+      const others = plan.kernels.filter(
+        (o) => o !== k && texture.get(o.output) === texture.get(k.output),
+      );
+      expect(others).toEqual([]);
+    }
+    const feeds = { x: feedsOf(4 * 64) };
+    const params = exe.getParams();
+    const check = (got: ArrayLike<number>, values: Record<string, ArrayLike<number>>) => {
+      const want = evaluate(graph, { ...feeds, ...values }).y!;
+      for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 4);
+    };
+    check(exe.run(feeds).y!, params);
+    check(exe.run(feeds).y!, params);
+    // New BatchNorm statistics: the folded weights are drawn again on the next run.
+    const scaled = { ...params, "bn.running_var": params["bn.running_var"]!.map((v) => v * 4 + 1) };
+    exe.setParams({ "bn.running_var": scaled["bn.running_var"] });
+    check(exe.run(feeds).y!, scaled);
+    check(exe.run(feeds).y!, scaled);
+  });
+
   it("round-trips int32 values beyond 2^24 exactly", async () => {
     const g = new GraphBuilder("ints");
     const x = g.input("x", [6], "int32");

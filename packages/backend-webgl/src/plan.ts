@@ -76,6 +76,11 @@ export interface PlanKernel {
    */
   readonly host?: DropoutMaskTask;
   /**
+   * The kernel reads only parameters and constants (directly or through other hoisted kernels):
+   * drawn after a parameter is written, not on every run.
+   */
+  readonly hoisted?: true;
+  /**
    * A multi-target kernel: the shader writes `targets.length` render targets (texture slots),
    * and the `merge` shader, sampling them as `u_lane<j>`, then writes the result's texture.
    */

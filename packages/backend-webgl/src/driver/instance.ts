@@ -154,7 +154,15 @@ export async function instantiatePlan(
         slot: kernel.host.maskTexture,
       });
     }
-    return { prog, out, samplers, host: kernel.host, empty: out.size === 0, split };
+    return {
+      prog,
+      out,
+      samplers,
+      host: kernel.host,
+      empty: out.size === 0,
+      split,
+      hoisted: kernel.hoisted === true,
+    };
   });
   const copyLocation = {
     float: gl.getUniformLocation(copyFloat, "u_src"),
@@ -189,9 +197,14 @@ export async function instantiatePlan(
       );
     }
   };
+  // Hoisted kernels (reading only parameters and constants) are drawn on the first run after a
+  // parameter was written.
+  let paramsWritten = true;
+  const paramNodes = new Set(program.graph.params.map((p) => p.id));
   const write = (id: number, data: ArrayLike<number>): void => {
     ctx.check();
     const b = buffer(id);
+    if (paramNodes.has(id)) paramsWritten = true;
     if (data.length !== b.size) {
       throw new NncError(
         "NNC4002",
@@ -300,9 +313,11 @@ export async function instantiatePlan(
   const run = (): void => {
     ctx.check();
     for (const d of draws) {
+      if (d.hoisted && !paramsWritten) continue;
       if (d.host) runHost(d.host);
       draw(d);
     }
+    paramsWritten = false;
     for (const c of copies) {
       if (c.param.size === 0) continue;
       gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffers[c.param.texture]!);

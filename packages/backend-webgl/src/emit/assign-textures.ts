@@ -17,11 +17,13 @@ export interface TextureAssignment {
  * last node) have no texture: they are recomputed in the shader.
  *
  * Within one placement, a value whose predecessor there is still being read (an in-place
- * result reads it) gets a second texture of the same placement, used in turn.
+ * result reads it) gets a second texture of the same placement, used in turn. `persistent`
+ * values (results that must survive from one run to the next) get textures of their own.
  */
 export function assignTextures(
   program: Program,
   kernelInputs: readonly (readonly number[])[],
+  persistent: ReadonlySet<number> = new Set(),
 ): TextureAssignment {
   const { graph } = program;
   const textures: TextureLayout[] = [];
@@ -50,7 +52,8 @@ export function assignTextures(
     const id = kernel.nodes.at(-1)!;
     const layout = layoutOf(id);
     const buffer = program.buffers[id];
-    if (!buffer || buffer.bytes === 0) {
+    // A persistent result (a hoisted kernel's) keeps its value across runs: its own texture.
+    if (!buffer || buffer.bytes === 0 || persistent.has(id)) {
       textureOf.set(id, fresh(layout));
       return;
     }

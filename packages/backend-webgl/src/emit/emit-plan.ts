@@ -41,9 +41,11 @@ export function emitPlan(
   const shaders: BuiltShader[] = program.kernels.map((kernel) =>
     buildShader(program, kernel, table, layoutOf, vec4Table, splitTable),
   );
+  const hoisted = hoistedKernels(program, shaders);
   const { textureOf, textures } = assignTextures(
     program,
     shaders.map((s) => s.inputs),
+    new Set(program.kernels.filter((_, k) => hoisted.has(k)).map((kn) => kn.nodes.at(-1)!)),
   );
   const allTextures = [...textures];
   // Render targets of multi-target kernels hold a value only between the kernel's draw and its
@@ -81,6 +83,7 @@ export function emitPlan(
       inputs: shader.inputs,
       output,
       ...(host && { host }),
+      ...(hoisted.has(k) && { hoisted: true as const }),
       ...(split && {
         split: {
           targets: Array.from({ length: split.lanes }, (_, j) => targetSlot(split.target, j)),
@@ -114,6 +117,29 @@ export function emitPlan(
     return { param: param.id, value: u.node };
   });
   return { version: 1, mode: program.mode, buffers, textures: allTextures, kernels, updates };
+}
+
+/**
+ * The kernels of an inference program that read only parameters, constants and the results of
+ * such kernels (BatchNorm folded into conv weights, transposed weights): their results change
+ * only when a parameter is written, so the driver draws them then, not on every run. None in
+ * training, where every step updates the parameters, and none with host work (dropout).
+ */
+function hoistedKernels(program: Program, shaders: readonly BuiltShader[]): Set<number> {
+  const hoisted = new Set<number>();
+  // State updates change parameters without a write: nothing is hoisted then.
+  if (program.mode !== "infer" || program.graph.updates.length > 0) return hoisted;
+  const fixed = new Set(
+    program.graph.nodes.filter((n) => n.op === "param" || n.op === "constant").map((n) => n.id),
+  );
+  program.kernels.forEach((kernel, k) => {
+    const shader = shaders[k]!;
+    if (shader.maskNode || !shader.inputs.every((id) => fixed.has(id))) return;
+    // A kernel reading nothing (iota, a fill) is fixed too.
+    hoisted.add(k);
+    fixed.add(kernel.nodes.at(-1)!);
+  });
+  return hoisted;
 }
 
 const MODULE_PREFIX = "export default ";
