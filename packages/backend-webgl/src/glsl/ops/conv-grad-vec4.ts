@@ -2,7 +2,8 @@ import type { Conv2dBackwardKernelAttrs, Conv2dTransposeAttrs, Node } from "@nnc
 import type { GlslContext, GlslEmitterSplit, GlslEmitterVec4 } from "../emit-context.js";
 import { emitConv2dBackwardKernel, emitConv2dTranspose, groupOf } from "./conv.js";
 import { lanesFor } from "./conv-shared-vec4.js";
-import { bind, decodeIndex, guarded, inRange, loop, shapeOf, sum } from "./index-math.js";
+import { fourElements } from "./four-elements.js";
+import { bind, guarded, inRange, loop, shapeOf, sum } from "./index-math.js";
 
 // The 4-wide paths of the gradient convolutions (conv.ts has their scalar gathers): a fragment's
 // 4 elements run one loop and share the fetches they have in common.
@@ -65,40 +66,19 @@ function backwardKernel(
   const [dh, dw] = attrs.dilations;
   const [[pt], [pl]] = attrs.padding;
   const og = o / attrs.groups;
-  const size = shape.reduce((a, b) => a * b, 1);
   const plane = h * w;
   const outPlane = oh * ow;
-  const scalar = emitConv2dBackwardKernel(ctx, node)
-    .split("\n")
-    .map((l) => `  ${l}`);
-  const fallback = ctx.helper(
-    `bk${node.id}`,
-    [`float bk${node.id}(int i) {`, ...scalar, "}"].join("\n"),
-  );
-  const lines: string[] = [];
-  const elements = [0, 1, 2, 3].map((k) =>
-    bind(
-      ctx,
-      lines,
-      "e",
-      k === 0 ? "base" : size % 4 === 0 ? `base + ${k}` : `min(base + ${k}, ${size - 1})`,
-    ),
-  );
-  const decoded = elements.map((e) => {
-    const d = decodeIndex(ctx, e, shape, ["oc", "ci", "ki", "kj"]);
-    lines.push(...d.lines);
-    return d.axes as [string, string, string, string];
+  const laneList = Array.from({ length: lanes }, (_, j) => j);
+  const { lines, decoded } = fourElements(ctx, node, {
+    scalar: emitConv2dBackwardKernel,
+    name: "bk",
+    prefixes: ["oc", "ci", "ki", "kj"],
+    // The loop shares the cotangent channel (axis 0) only.
+    leadingAxes: 1,
+    lanes,
+    laneElements: 4 * cg * kh * kw,
   });
   const oc = decoded[0]![0];
-  const laneList = Array.from({ length: lanes }, (_, j) => j);
-  const laneElements = 4 * cg * kh * kw;
-  const gathered = (j: number) =>
-    `vec4(${elements.map((e) => `${fallback}(${j === 0 ? e : `${e} + ${j * laneElements}`})`).join(", ")})`;
-  lines.push(
-    lanes === 1
-      ? `if (${oc} != ${decoded[3]![0]}) return ${gathered(0)};`
-      : `if (${oc} != ${decoded[3]![0]}) { ${laneList.map((j) => `w${node.id}_${j} = ${gathered(j)};`).join(" ")} return; }`,
-  );
   const group = groupOf(oc, og, o);
   const image = decoded.map(([, ci, ki]) =>
     bind(ctx, lines, "xb", sum(-pt * w, [cg * plane, group], [plane, ci], [dh * w, ki])),
@@ -217,40 +197,18 @@ function transposeConv(
   const [dh, dw] = attrs.dilations;
   const [[pt], [pl]] = attrs.padding;
   const cg = c / attrs.groups;
-  const size = shape.reduce((a, b) => a * b, 1);
   const plane = h * w;
   const taps = kh * kw;
-  const scalar = emitConv2dTranspose(ctx, node)
-    .split("\n")
-    .map((l) => `  ${l}`);
-  const fallback = ctx.helper(
-    `ct${node.id}`,
-    [`float ct${node.id}(int i) {`, ...scalar, "}"].join("\n"),
-  );
-  const lines: string[] = [];
-  const elements = [0, 1, 2, 3].map((k) =>
-    bind(
-      ctx,
-      lines,
-      "e",
-      k === 0 ? "base" : size % 4 === 0 ? `base + ${k}` : `min(base + ${k}, ${size - 1})`,
-    ),
-  );
-  const decoded = elements.map((e) => {
-    const d = decodeIndex(ctx, e, shape, ["b", "oc", "oy", "ox"]);
-    lines.push(...d.lines);
-    return d.axes as [string, string, string, string];
+  const laneList = Array.from({ length: lanes }, (_, j) => j);
+  const { lines, decoded } = fourElements(ctx, node, {
+    scalar: emitConv2dTranspose,
+    name: "ct",
+    prefixes: ["b", "oc", "oy", "ox"],
+    leadingAxes: 2,
+    lanes,
+    laneElements: shape[2] * shape[3],
   });
   const [b, oc] = decoded[0]!;
-  const planeOf = (k: number) => `${decoded[k]![0]} * ${o} + ${decoded[k]![1]}`;
-  const laneList = Array.from({ length: lanes }, (_, j) => j);
-  const gathered = (j: number) =>
-    `vec4(${elements.map((e) => `${fallback}(${j === 0 ? e : `${e} + ${j * shape[2] * shape[3]}`})`).join(", ")})`;
-  lines.push(
-    lanes === 1
-      ? `if (${planeOf(0)} != ${planeOf(3)}) return ${gathered(0)};`
-      : `if (${planeOf(0)} != ${planeOf(3)}) { ${laneList.map((j) => `w${node.id}_${j} = ${gathered(j)};`).join(" ")} return; }`,
-  );
   const group = bind(ctx, lines, "g", groupOf(oc, og, o));
   const within = group === "0" ? oc : bind(ctx, lines, "oc", sum(0, [1, oc], [-og, group]));
   const image = bind(ctx, lines, "xb", sum(0, [c * plane, b], [cg * plane, group]));

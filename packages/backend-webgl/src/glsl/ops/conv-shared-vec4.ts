@@ -1,12 +1,8 @@
 import type { Conv2dAttrs, Node } from "@nnc/core";
-import type {
-  GlslContext,
-  GlslEmitter,
-  GlslEmitterSplit,
-  GlslEmitterVec4,
-} from "../emit-context.js";
+import type { GlslContext, GlslEmitterSplit, GlslEmitterVec4 } from "../emit-context.js";
 import { emitConv2d, emitConv2dVec4, groupOf } from "./conv.js";
-import { bind, decodeIndex, guarded, inRange, loop, shapeOf, sum } from "./index-math.js";
+import { fourElements } from "./four-elements.js";
+import { bind, guarded, inRange, loop, shapeOf, sum } from "./index-math.js";
 
 // conv2d's 4-wide path for any geometry: a fragment's 4 elements run one loop and share each
 // weight fetch (conv.ts has the scalar gather and the row-aligned 4-wide path).
@@ -78,15 +74,14 @@ function sharedConv(
   const og = o / attrs.groups;
   const plane = h * w;
   const laneList = Array.from({ length: lanes }, (_, j) => j);
-  const { lines, decoded } = fourElements(
-    ctx,
-    node,
-    emitConv2d,
-    "cv",
-    ["b", "oc", "oy", "ox"],
+  const { lines, decoded } = fourElements(ctx, node, {
+    scalar: emitConv2d,
+    name: "cv",
+    prefixes: ["b", "oc", "oy", "ox"],
+    leadingAxes: 2,
     lanes,
-    ho * wo,
-  );
+    laneElements: ho * wo,
+  });
   const [b, oc] = decoded[0]!;
   const image = bind(ctx, lines, "xb", sum(0, [c * plane, b], [cg * plane, groupOf(oc, og, o)]));
   const weights = bind(ctx, lines, "wb", sum(0, [cg * kh * kw, oc]));
@@ -150,55 +145,6 @@ function sharedConv(
 }
 
 const COMPONENTS = ["x", "y", "z", "w"] as const;
-
-/**
- * The 4 elements base … base + 3 of an NCHW-like node (clamped to its last element at the tail),
- * decoded into `prefixes` axes, and an early return through the scalar gather `scalar` (declared
- * as helper `<name><id>`) when they do not share their first two axes; with several lanes (lane
- * j's elements `j·laneElements` further on) the early return sets every lane's `w<id>_<j>`.
- */
-function fourElements(
-  ctx: GlslContext,
-  node: Node,
-  scalar: GlslEmitter,
-  name: string,
-  prefixes: readonly [string, string, string, string],
-  lanes = 1,
-  laneElements = 0,
-): { lines: string[]; decoded: [string, string, string, string][] } {
-  const shape = node.type.shape;
-  const size = shape.reduce((a, b) => a * b, 1);
-  const body = scalar(ctx, node)
-    .split("\n")
-    .map((l) => `  ${l}`);
-  const fallback = ctx.helper(
-    `${name}${node.id}`,
-    [`float ${name}${node.id}(int i) {`, ...body, "}"].join("\n"),
-  );
-  const lines: string[] = [];
-  const elements = COMPONENTS.map((_, k) =>
-    bind(
-      ctx,
-      lines,
-      "e",
-      k === 0 ? "base" : size % 4 === 0 ? `base + ${k}` : `min(base + ${k}, ${size - 1})`,
-    ),
-  );
-  const decoded = elements.map((e) => {
-    const d = decodeIndex(ctx, e, shape, prefixes);
-    lines.push(...d.lines);
-    return d.axes as [string, string, string, string];
-  });
-  const outer = (k: number) => sum(0, [shape[1]!, decoded[k]![0]!], [1, decoded[k]![1]!]);
-  const gathered = (j: number) =>
-    `vec4(${elements.map((e) => `${fallback}(${j === 0 ? e : `${e} + ${j * laneElements}`})`).join(", ")})`;
-  lines.push(
-    lanes === 1
-      ? `if (${outer(0)} != ${outer(3)}) return ${gathered(0)};`
-      : `if (${outer(0)} != ${outer(3)}) { ${Array.from({ length: lanes }, (_, j) => `w${node.id}_${j} = ${gathered(j)};`).join(" ")} return; }`,
-  );
-  return { lines, decoded };
-}
 
 /** A `bool` local holding `condition`, or `"true"` when the condition is statically true. */
 function flag(ctx: GlslContext, lines: string[], prefix: string, condition: string): string {
