@@ -154,13 +154,15 @@ export async function instantiatePlan(
         slot: kernel.host.maskTexture,
       });
     }
+    // The kernel's own draw: into its targets' framebuffer when split, else into its result.
+    const main: Draw = split
+      ? { prog, target: split.framebuffer, layout: split.layout, samplers }
+      : { prog, target: out.texture, layout: out.layout, samplers };
     return {
-      prog,
-      out,
-      samplers,
+      main,
+      merge: split?.merge,
       host: kernel.host,
       empty: out.size === 0,
-      split,
       hoisted: kernel.hoisted === true,
     };
   });
@@ -270,22 +272,8 @@ export async function instantiatePlan(
   };
   const draw = (d: (typeof draws)[number]) => {
     if (d.empty) return;
-    if (d.split) {
-      drawOne({
-        prog: d.prog,
-        target: d.split.framebuffer,
-        layout: d.split.layout,
-        samplers: d.samplers,
-      });
-      drawOne(d.split.merge);
-      return;
-    }
-    drawOne({
-      prog: d.prog,
-      target: d.out.texture,
-      layout: d.out.layout,
-      samplers: d.samplers,
-    });
+    drawOne(d.main);
+    if (d.merge) drawOne(d.merge);
   };
   // A state update swaps the textures of the parameter's and the value's slots instead of
   // copying (one draw less per parameter; the value's slot holds nothing else that outlives the
